@@ -1,0 +1,1 @@
+console.log('mmstats CLI: not built yet');

@@ -1,0 +1,2 @@
+export { type PromtoolResult, promtoolCheckMetrics } from './promtool.js';
+export { toolAvailable } from './tools.js';
