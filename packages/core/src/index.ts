@@ -13,6 +13,7 @@ export { Histogram, HistogramChild, type HistogramConfiguration } from './histog
 export type { Labels, LabelValue } from './labels.js';
 export { Metric } from './metric.js';
 export { type Negotiated, negotiate } from './negotiation.js';
+export { Pushgateway, type PushgatewayOptions, type PushOptions } from './pushgateway.js';
 export { defaultRegistry, type MetricClass, Registry, type RegistryOptions } from './registry.js';
 export type { StorageOptions } from './storage/create-store.js';
 export type { StorageBackend } from './storage/store.js';
