@@ -55,9 +55,21 @@ export function validateBuckets(metric: string, buckets: readonly number[] | und
   return list;
 }
 
-/** A bucket bound as a Go float: "1.0", "0.005", "+Inf" (what Prometheus 3 stores for `le`). */
+/**
+ * A bucket bound in the canonical form of OpenMetrics (Go's `%g` plus ".0" when it would read as
+ * an integer): "0.005", "1.0", "1e+06", "1e-05", "+Inf". Prometheus 3 rewrites `le` to exactly
+ * this, so our files and scrapes carry the value it stores.
+ * https://github.com/prometheus/OpenMetrics/blob/main/specification/OpenMetrics.md#considerations-canonical-numbers
+ */
 export function formatBound(bound: number): string {
   if (bound === Number.POSITIVE_INFINITY) return '+Inf';
-  if (Number.isInteger(bound) && Math.abs(bound) < 1e21) return `${bound}.0`;
-  return String(bound);
+  if (bound === Number.NEGATIVE_INFINITY) return '-Inf';
+  if (Number.isNaN(bound)) return 'NaN';
+  // toExponential() gives the shortest round-trip digits, as Go's strconv does.
+  const [mantissa = '0', exp = '0'] = bound.toExponential().split('e');
+  const e = Number(exp);
+  // Go's shortest %g switches to exponent notation below 1e-4 and from 1e6 (strconv/ftoa.go).
+  if (e < -4 || e >= 6) return `${mantissa}e${e < 0 ? '-' : '+'}${String(Math.abs(e)).padStart(2, '0')}`;
+  const fixed = String(bound);
+  return fixed.includes('.') ? fixed : `${fixed}.0`;
 }

@@ -16,6 +16,8 @@ export function formatValue(value: number): string {
   if (Number.isNaN(value)) return 'NaN';
   if (value === Number.POSITIVE_INFINITY) return '+Inf';
   if (value === Number.NEGATIVE_INFINITY) return '-Inf';
+  // String(-0) is "0"; a gauge set to -0 should read back as -0.
+  if (value === 0 && 1 / value < 0) return '-0';
   return String(value);
 }
 

@@ -57,10 +57,10 @@ export abstract class Metric<S extends SeriesBase = SeriesBase> {
     this.help = validateHelp(this.name, config.help);
     this.labelNames = validateLabelNames(this.name, config.labelNames, reservedLabels);
     this.unit = config.unit ?? '';
-    if (
-      this.unit !== '' &&
-      (!/^[a-zA-Z0-9_]+$/.test(this.unit) || !this.name.replace(/_total$/, '').endsWith(`_${this.unit}`))
-    ) {
+    // OpenMetrics wants the family name to end with the unit; only a counter's family drops `_total`.
+    const isCounter = (new.target as { metricType?: string }).metricType === 'counter';
+    const family = isCounter ? this.name.replace(/_total$/, '') : this.name;
+    if (this.unit !== '' && (!/^[a-zA-Z0-9_]+$/.test(this.unit) || !family.endsWith(`_${this.unit}`))) {
       throw new MetricsError(
         'INVALID_OPTION',
         `${this.name}: unit "${this.unit}" must be letters, digits or '_' and the name must end with "_${this.unit}" (OpenMetrics).`,
@@ -105,7 +105,14 @@ export abstract class Metric<S extends SeriesBase = SeriesBase> {
       );
     }
     if (this.single !== undefined) {
-      throw new MetricsError('UNKNOWN_LABEL', `${this.name} has no label names; call it without labels.`);
+      // prom-client code passes `{}` to metrics without labels; only a real label is a mistake.
+      for (const key in labels) {
+        throw new MetricsError(
+          'UNKNOWN_LABEL',
+          `${this.name}: unknown label "${key}". It has no label names; call it without labels.`,
+        );
+      }
+      return this.single;
     }
     return this.series.get(labels);
   }

@@ -57,10 +57,11 @@ export function validateLabelNames(
 }
 
 export function validateHelp(metric: string, help: unknown): string {
-  if (typeof help !== 'string' || help.length === 0) {
+  // A blank help text reads back as none (the text format drops leading blanks), which promtool flags.
+  if (typeof help !== 'string' || help.trim() === '') {
     throw new MetricsError(
       'MISSING_HELP',
-      `Metric ${metric} needs a help text: pass { help: 'what it counts' }.`,
+      `Metric ${metric} needs a help text, got ${JSON.stringify(help)}: pass { help: 'what it counts' }.`,
     );
   }
   return help.toWellFormed();
