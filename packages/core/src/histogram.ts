@@ -15,7 +15,7 @@ export interface HistogramConfiguration<L extends string = string> extends Metri
  * A bound histogram series. Observing writes only process memory (one bucket, sum, count, a
  * dirty flag): writing 17 cumulative `Q` fields per observation cost ~200 ns. The store publishes
  * dirty series to their mmstats fields, cumulative, one `Q` per bucket (section 14.1), within one
- * publish interval (100 ms by default) and on `sync()`/exit, as section 14.2 allows.
+ * publish interval (250 ms by default) and on `sync()`/exit, as section 14.2 allows.
  */
 export class HistogramChild {
   /** Per-bucket (not cumulative) counts; the last slot is +Inf. */

@@ -7,8 +7,8 @@ import {
   renderExposition,
 } from './exposition.js';
 import type { Metric } from './metric.js';
-import { createStore, type StorageOptions } from './storage/create-store.js';
-import type { Store } from './storage/store.js';
+import { createStore, type StorageOptions, validateStorageOptions } from './storage/create-store.js';
+import type { StorageBackend, Store } from './storage/store.js';
 import type { MetricJSON, RegistryLike } from './types.js';
 
 export interface RegistryOptions {
@@ -23,7 +23,9 @@ export interface MetricClass<M extends Metric, C> {
 }
 
 function describe(metric: Metric): string {
-  return `${metric.type} "${metric.name}" (help ${JSON.stringify(metric.help)}, labels [${metric.labelNames.join(', ')}])`;
+  // While a metric is being constructed its `type` field is not set yet; the class knows it.
+  const type = metric.type ?? (metric.constructor as { metricType?: string }).metricType;
+  return `${type} "${metric.name}" (help ${JSON.stringify(metric.help)}, labels [${metric.labelNames.join(', ')}])`;
 }
 
 /**
@@ -36,12 +38,28 @@ export class Registry implements RegistryLike {
   private storeInstance: Store | undefined;
   private format: ExpositionFormat = 'text';
 
-  constructor(private readonly options: RegistryOptions = {}) {}
+  constructor(private readonly options: RegistryOptions = {}) {
+    validateStorageOptions(options.storage);
+  }
 
   /** Created on first use, so a registry that never holds a metric never creates a file. */
   get store(): Store {
     this.storeInstance ??= createStore(this.options.storage);
     return this.storeInstance;
+  }
+
+  /**
+   * Where values live: `'mmap'` (a shared mapping of an mmstats file), `'fallback'` (memory
+   * written to the file every interval) or `'memory'` (storage off, or files could not be made).
+   * Before the first metric makes a file it is the backend that file will use.
+   */
+  get storageBackend(): StorageBackend {
+    return this.store.backend;
+  }
+
+  /** The mmstats files of this registry, first one first; empty in memory or after close() removed them. */
+  get storageFiles(): readonly string[] {
+    return this.storeInstance?.files ?? [];
   }
 
   /** Throws when `metric` would clash with a registered one, naming both. */

@@ -1,6 +1,16 @@
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fchmodSync,
+  fsyncSync,
+  openSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { Segment } from '../storage/segment.js';
+import { ImageMirror } from './image-mirror.js';
 import { mmapBinding } from './mmap.js';
 
 /** An mmstats file this process writes: a segment over a shared mapping, or over memory it flushes. */
@@ -14,6 +24,21 @@ export interface ImageFile {
   sync(): void;
   /** Flushes, closes, and removes the file when `remove` is set. */
   close(remove: boolean): void;
+  /**
+   * Only on a fallback file made with `writeThrough`: writes `segment.u8[start, end)` to the
+   * file at the same offset now (nothing once closed).
+   */
+  writeRange?(start: number, end: number): void;
+}
+
+/** How a fallback file publishes (mmap files are the mapping and ignore this). */
+export interface ImageFileOptions {
+  /**
+   * No mirror and no flush: the caller writes each change through with `writeRange`, in the order
+   * a reader must see it (the value, then its write-buffer byte), so the file always holds exactly
+   * the bytes a mapping would. One positional write per call instead of one per interval.
+   */
+  writeThrough?: boolean;
 }
 
 let tmpCounter = 0;
@@ -32,14 +57,21 @@ export function createImageFile(
   fill: (segment: Segment) => void,
   mode = 0o600,
   forceFallback = false,
+  options: ImageFileOptions = {},
 ): ImageFile {
   const image = new Segment(new ArrayBuffer(size));
   fill(image);
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${++tmpCounter}.tmp`);
-  const fd = openSync(tmp, 'wx', mode);
+  // Read-write: the mapping needs it. O_NOFOLLOW|O_EXCL: never open something planted at `tmp`.
+  const fd = openSync(
+    tmp,
+    constants.O_CREAT | constants.O_EXCL | constants.O_RDWR | constants.O_NOFOLLOW,
+    mode,
+  );
   try {
-    let written = 0;
-    while (written < size) written += writeSync(fd, image.u8, written, size - written, written);
+    // The umask would narrow `mode`; the caller asked for exactly this (0600 unless widened).
+    fchmodSync(fd, mode);
+    writeAll(fd, image.u8, 0, size);
     renameSync(tmp, path);
   } catch (error) {
     closeSync(fd);
@@ -73,12 +105,11 @@ export function createImageFile(
       };
     }
   }
+  if (options.writeThrough) return writeThroughFile(path, image, fd);
   let open = true;
+  const mirror = new ImageMirror(image, (bytes, start, end) => writeAll(fd, bytes, start, end));
   const flush = () => {
-    if (!open) return;
-    // used + 2: the record area and the end marker; zeros beyond are already on disk.
-    const length = Math.min(image.used + 2, size);
-    writeSync(fd, image.u8, 0, length, 0);
+    if (open) mirror.flush();
   };
   return {
     path,
@@ -100,6 +131,35 @@ export function createImageFile(
       }
     },
   };
+}
+
+/** A fallback file whose owner writes every change through itself (`ImageFileOptions.writeThrough`). */
+function writeThroughFile(path: string, image: Segment, fd: number): ImageFile {
+  let open = true;
+  return {
+    path,
+    segment: image,
+    backend: 'fallback',
+    flush() {},
+    sync() {
+      if (open) fsyncSync(fd);
+    },
+    close(remove) {
+      if (!open) return;
+      open = false;
+      closeSync(fd);
+      if (remove) removeQuietly(path);
+    },
+    writeRange(start, end) {
+      if (open) writeAll(fd, image.u8, start, end);
+    },
+  };
+}
+
+/** Positional write of `bytes[start, end)` at offset `start`; regular files may take it in parts. */
+function writeAll(fd: number, bytes: Uint8Array, start: number, end: number): void {
+  let at = start;
+  while (at < end) at += writeSync(fd, bytes, at, end - at, at);
 }
 
 function removeQuietly(path: string): void {

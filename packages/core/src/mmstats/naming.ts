@@ -47,3 +47,13 @@ export function fileName(env: NodeJS.ProcessEnv = process.env): string {
     .replaceAll('{PID}', String(process.pid))
     .replaceAll('{TID}', String(threadIdentifier()));
 }
+
+/**
+ * The `n`-th file name of this process (section 14.4): the first keeps the plain name, later ones
+ * (a second registry, or the next file when one is full) get `-n` before `.mmstats`, so both
+ * reader globs (`mmstats-*`, `*.mmstats`) still find them.
+ */
+export function numberedFileName(name: string, n: number): string {
+  if (n <= 1) return name;
+  return name.endsWith('.mmstats') ? `${name.slice(0, -'.mmstats'.length)}-${n}.mmstats` : `${name}-${n}`;
+}

@@ -44,6 +44,28 @@ export class Segment {
     return wbOffset >= 0;
   }
 
+  /**
+   * Appends any field (section 3.2): `valueSize` bytes per value, two buffers when `buffered`,
+   * each holding `initial` (zeros when absent). Returns the offset of the write-buffer byte, or
+   * -1 when the segment is full.
+   */
+  appendField(
+    label: Uint8Array,
+    sig: string,
+    valueSize: number,
+    buffered: boolean,
+    initial?: Uint8Array,
+  ): number {
+    const copies = buffered ? 2 : 1;
+    let value: Uint8Array | undefined;
+    if (initial !== undefined) {
+      value = new Uint8Array(copies * valueSize);
+      const one = initial.subarray(0, valueSize);
+      for (let i = 0; i < copies; i++) value.set(one, i * valueSize);
+    }
+    return this.append(label, sig, buffered ? 0 : 0xff, copies * valueSize, value);
+  }
+
   /** Record bytes for a label and value size, to check before appending. */
   static recordSize(labelBytes: number, sigBytes: number, valueBytes: number): number {
     return 2 + labelBytes + 2 + sigBytes + 1 + valueBytes;

@@ -1,0 +1,259 @@
+import { lstatSync } from 'node:fs';
+import { join } from 'node:path';
+import { MetricsError } from '../errors.js';
+import {
+  appendDefaultFields,
+  currentIdentity,
+  defaultFieldsBytes,
+  type ProcessIdentity,
+} from '../mmstats/default-fields.js';
+import { createImageFile, type ImageFile } from '../mmstats/image-file.js';
+import { mmapBinding, mmapUnavailableReason } from '../mmstats/mmap.js';
+import { fileName, numberedFileName } from '../mmstats/naming.js';
+import type { Cell } from './cell.js';
+import { checkChosenDirectory, preparePrivateDirectory } from './file-directory.js';
+import { closeAtExit, OpenFiles } from './open-files.js';
+import { type NumericSig, Segment } from './segment.js';
+import { fieldLabelBytes, MemoryStore, type StorageBackend, type Store } from './store.js';
+
+/** Options after defaults (see StorageOptions in create-store.ts for what each means). */
+export interface FileStoreOptions {
+  directory: string;
+  /** The per-user default directory: created 0700 and checked before use (section 14.5). */
+  privateDirectory: boolean;
+  backend: 'auto' | 'mmap' | 'fallback';
+  interval: number;
+  removeOnExit: boolean;
+  segmentSize: number;
+  mode: number;
+}
+
+interface StaticRecord {
+  label: Uint8Array;
+  sig: string;
+  value: Uint8Array;
+}
+
+export const STORAGE_WARNING = 'MMSTATS_STORAGE';
+const PAGE = 4096;
+const NAME_ATTEMPTS = 1000;
+const textEncoder = new TextEncoder();
+
+/** File numbers are per process (per thread, as module state is), so every store gets its own names. */
+let nextFileNumber = 1;
+
+/** True when something other than a symlink sits at `path`: it may be a dead process's totals. */
+function occupied(path: string): boolean {
+  try {
+    return !lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
+function claimPath(directory: string): string {
+  const base = fileName();
+  for (let i = 0; i < NAME_ATTEMPTS; i++) {
+    const path = join(directory, numberedFileName(base, nextFileNumber++));
+    if (!occupied(path)) return path;
+  }
+  throw new Error(`${NAME_ATTEMPTS} file names starting with ${base} are taken`);
+}
+
+/**
+ * Values in mmstats version-1 files, one writer per file (mmstats-format.md sections 11 and 14).
+ * Files are made on first use; when one is full the next one starts (`-2`, `-3`, …), each with the
+ * default fields and the metadata. Any failure to make a file turns new fields into plain memory,
+ * with one warning: metrics never stop working because of storage.
+ */
+export class FileStore implements Store {
+  private readonly open: OpenFiles;
+  private readonly publishers: (() => void)[] = [];
+  private readonly statics = new Map<string, StaticRecord>();
+  private current: ImageFile | undefined;
+  /** Set once files are off for good: after a failure or close(). */
+  private memory: MemoryStore | undefined;
+  private identity: ProcessIdentity | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private untrack: (() => void) | undefined;
+  private warned = false;
+  private closed = false;
+
+  constructor(private readonly options: FileStoreOptions) {
+    this.open = new OpenFiles(options.removeOnExit);
+  }
+
+  get backend(): StorageBackend {
+    if (this.memory !== undefined) return 'memory';
+    if (this.current !== undefined) return this.current.backend;
+    return this.options.backend !== 'fallback' && mmapBinding() !== null ? 'mmap' : 'fallback';
+  }
+
+  get files(): readonly string[] {
+    return this.open.paths();
+  }
+
+  field(label: string, sig: NumericSig): Cell {
+    const bytes = fieldLabelBytes(label) ?? fieldLabelBytes(label.slice(0, 1000))!;
+    if (this.memory === undefined) {
+      const cell =
+        this.current?.segment.appendNumeric(bytes, sig) ??
+        this.nextFile(Segment.recordSize(bytes.byteLength, 1, 16))?.segment.appendNumeric(bytes, sig);
+      if (cell) return cell;
+    }
+    return this.inMemory().field(label, sig);
+  }
+
+  staticString(label: string, value: string): void {
+    const encoded = textEncoder.encode(value);
+    const record: StaticRecord = {
+      label: fieldLabelBytes(label) ?? fieldLabelBytes(label.slice(0, 1000))!,
+      sig: `${Math.max(1, encoded.byteLength)}s`,
+      value: encoded.byteLength > 0 ? encoded : new Uint8Array(1),
+    };
+    const previous = this.statics.get(label);
+    if (previous !== undefined && sameBytes(previous.value, record.value)) return;
+    this.statics.set(label, record);
+    if (this.memory !== undefined) return;
+    if (this.current?.segment.appendStatic(record.label, record.sig, record.value)) return;
+    // A new file starts with every static string, this one included.
+    this.nextFile(0);
+  }
+
+  addPublisher(publish: () => void): void {
+    this.publishers.push(publish);
+    this.startTimer();
+  }
+
+  /** Copies values kept in process memory (histograms) into their fields. */
+  publish(): void {
+    for (const publish of this.publishers) publish();
+  }
+
+  sync(): void {
+    if (this.closed) return;
+    this.publish();
+    for (const file of this.open.all) {
+      try {
+        file.sync();
+      } catch (error) {
+        throw new MetricsError(
+          'STORAGE',
+          `Cannot write ${file.path}: ${(error as Error).message}. Free space or fix the permissions of ${this.options.directory}; values are still correct in process memory.`,
+        );
+      }
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.timer);
+    this.publish();
+    this.open.close();
+    this.untrack?.();
+    this.memory ??= new MemoryStore();
+  }
+
+  private inMemory(): MemoryStore {
+    this.memory ??= new MemoryStore();
+    return this.memory;
+  }
+
+  /** Starts the next file, big enough for `extra` more bytes; undefined (and memory from now on) on failure. */
+  private nextFile(extra: number): ImageFile | undefined {
+    try {
+      if (this.current === undefined) this.prepareDirectory();
+      this.identity ??= currentIdentity();
+      const identity = this.identity;
+      const path = claimPath(this.options.directory);
+      const file = createImageFile(
+        path,
+        this.sizeFor(identity, extra),
+        (segment) => this.fill(segment, identity),
+        this.options.mode,
+        this.options.backend === 'fallback',
+      );
+      this.current = file;
+      this.open.add(file);
+      this.untrack ??= closeAtExit(this, this.open);
+      if (file.backend === 'fallback') this.startTimer();
+      return file;
+    } catch (error) {
+      this.fail(error as Error);
+      return undefined;
+    }
+  }
+
+  private prepareDirectory(): void {
+    const { directory } = this.options;
+    if (this.options.privateDirectory) preparePrivateDirectory(directory);
+    else checkChosenDirectory(directory);
+    if (this.options.backend === 'mmap' && mmapBinding() === null) {
+      this.warn(
+        `storage backend "mmap" was asked for, but the native binding is not available (${mmapUnavailableReason()}). ` +
+          'Using the "fallback" backend (values flushed to the file every interval). Rebuild with `npm rebuild @mmstats/core` (needs a C compiler), or ask for backend "auto".',
+      );
+    }
+  }
+
+  private sizeFor(identity: ProcessIdentity, extra: number): number {
+    let need = 1 + defaultFieldsBytes(identity) + extra + 2;
+    for (const s of this.statics.values()) {
+      need += Segment.recordSize(s.label.byteLength, s.sig.length, s.value.byteLength);
+    }
+    return Math.max(this.options.segmentSize, Math.ceil(need / PAGE) * PAGE);
+  }
+
+  private fill(segment: Segment, identity: ProcessIdentity): void {
+    appendDefaultFields(segment, identity);
+    for (const s of this.statics.values()) segment.appendStatic(s.label, s.sig, s.value);
+  }
+
+  private fail(error: Error): void {
+    this.memory ??= new MemoryStore();
+    this.warn(
+      `cannot write mmstats files in "${this.options.directory}": ${error.message.replace(/\.$/, '')}. ` +
+        'Metrics keep working, but new series live in process memory only and no other process can read them. ' +
+        'Fix: make that directory exist and be writable by this user with free space, or set the storage.directory option or MMSTATS_PATH to one that is; storage: false or MMSTATS_STORAGE=memory turns files off without this warning.',
+    );
+  }
+
+  private warn(message: string): void {
+    if (this.warned) return;
+    this.warned = true;
+    process.emitWarning(`@mmstats/core: ${message}`, { code: STORAGE_WARNING });
+  }
+
+  /** One timer per store, unref'd: publishes histograms and flushes fallback files. */
+  private startTimer(): void {
+    if (this.timer !== undefined || this.closed) return;
+    const ref = new WeakRef(this);
+    const timer = setInterval(() => {
+      const store = ref.deref();
+      if (store === undefined) clearInterval(timer);
+      else store.flush();
+    }, this.options.interval);
+    timer.unref();
+    this.timer = timer;
+  }
+
+  /** What the timer does each interval: publish histograms, then write fallback files. */
+  flush(): void {
+    this.publish();
+    try {
+      this.open.flush();
+    } catch (error) {
+      this.warn(
+        `cannot update the mmstats files in "${this.options.directory}": ${(error as Error).message}. ` +
+          'Values stay correct in process memory; readers see the last values written. Free space or fix the permissions of that directory.',
+      );
+    }
+  }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.byteLength !== b.byteLength) return false;
+  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
