@@ -1,3 +1,23 @@
+export {
+  type ConformanceRoutes,
+  type ConformanceTarget,
+  PROMETHEUS_ACCEPT,
+  type RunningApp,
+  runConformance,
+} from './conformance.js';
+export {
+  abortedGet,
+  baseUrl,
+  deferred,
+  get,
+  many,
+  type ParsedSample,
+  parseSamples,
+  pipelined,
+  samplesOf,
+  sampleValue,
+  slowStream,
+} from './conformance-http.js';
 export { freePort, type RunningProcess, startProgram, waitFor } from './processes.js';
 export { type PromtoolResult, promtoolCheckMetrics } from './promtool.js';
 export { toolAvailable } from './tools.js';

@@ -1,0 +1,107 @@
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { Registry } from '@mmstats/core';
+import { get, sampleValue } from '@mmstats/test-utils';
+import express5, { type Request } from 'express';
+import express4 from 'express4';
+import { describe, expect, it, vi } from 'vitest';
+import { mmstats } from '../dist/index.js';
+
+/** Express-specific route handling: what the shared conformance suite cannot express. */
+for (const [name, express] of [
+  ['Express 5', express5],
+  ['Express 4', express4],
+] as const) {
+  describe(`route templates on ${name}`, () => {
+    async function serve(app: express5.Express) {
+      const server = app.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      return {
+        url,
+        close: () => {
+          server.closeAllConnections();
+          server.close();
+        },
+      };
+    }
+
+    it('keeps req.route answering during and after the response, also on a reused connection', async () => {
+      const registry = new Registry({ storage: false });
+      const app = express();
+      app.use(mmstats({ registry, processMetrics: false }));
+      const seen: Array<[string, unknown]> = [];
+      const late: Request[] = [];
+      app.get('/users/:id', (req, res) => {
+        seen.push(['handler', req.route?.path]);
+        res.on('finish', () => seen.push(['finish', req.route?.path]));
+        late.push(req);
+        res.json({});
+      });
+      const { url, close } = await serve(app);
+      try {
+        await get(`${url}/users/1`);
+        await get(`${url}/users/2`); // same keep-alive connection: the slot now serves another request
+        await vi.waitFor(async () =>
+          expect(sampleValue(await registry.metrics(), 'http_requests_total', { route: '/users/:id' })).toBe(
+            2,
+          ),
+        );
+        expect(seen).toEqual([
+          ['handler', '/users/:id'],
+          ['finish', '/users/:id'],
+          ['handler', '/users/:id'],
+          ['finish', '/users/:id'],
+        ]);
+        expect(late.map((req) => req.route?.path)).toEqual(['/users/:id', '/users/:id']);
+      } finally {
+        close();
+      }
+    });
+
+    it('labels a route of a mounted sub-app with its mount path', async () => {
+      const registry = new Registry({ storage: false });
+      const app = express();
+      app.use(mmstats({ registry, processMetrics: false }));
+      const sub = express();
+      sub.get('/things/:id', (_req, res) => {
+        res.json({});
+      });
+      app.use('/sub', sub);
+      const { url, close } = await serve(app);
+      try {
+        expect((await get(`${url}/sub/things/9`)).status).toBe(200);
+        await vi.waitFor(async () =>
+          expect(
+            sampleValue(await registry.metrics(), 'http_requests_total', { route: '/sub/things/:id' }),
+          ).toBe(1),
+        );
+      } finally {
+        close();
+      }
+    });
+
+    it('labels the route that answered when an earlier matching route passed the request on', async () => {
+      const registry = new Registry({ storage: false });
+      const app = express();
+      app.use(mmstats({ registry, processMetrics: false }));
+      const inner = express.Router();
+      inner.get('/items/:itemId', (_req, _res, next) => next());
+      app.use('/api', inner);
+      app.get('/api/items/:id', (_req, res) => {
+        res.json({});
+      });
+      const { url, close } = await serve(app);
+      try {
+        expect((await get(`${url}/api/items/3`)).status).toBe(200);
+        await vi.waitFor(async () =>
+          expect(
+            sampleValue(await registry.metrics(), 'http_requests_total', { route: '/api/items/:id' }),
+          ).toBe(1),
+        );
+      } finally {
+        close();
+      }
+    });
+  });
+}

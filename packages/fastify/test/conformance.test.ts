@@ -1,0 +1,11 @@
+import { runConformance } from '@mmstats/test-utils';
+import fastify5 from 'fastify';
+import fastify4 from 'fastify4';
+import { startApp } from './app.js';
+
+for (const [name, framework] of [
+  ['Fastify 5', fastify5],
+  ['Fastify 4', fastify4],
+] as const) {
+  runConformance({ name, start: (options, routes) => startApp(framework, options, routes) });
+}
