@@ -1,0 +1,61 @@
+/**
+ * The server side of bench/http.mjs, shared by bench/apps/*.mjs. The app counts the requests its
+ * route served (one increment in the handler: counting through a 'request' listener would itself
+ * cost every variant a little); the orchestrator talks to the server over IPC:
+ *   -> { type: 'mark' }    start of the measured window   <- { type: 'marked' }
+ *   -> { type: 'report' }  end of it                      <- { type: 'report', cpuUs, requests, wallMs }
+ *   -> { type: 'stop' }    close the server and exit
+ * CPU time is process.cpuUsage() (user + system, every thread) over the window.
+ */
+export const served = { count: 0 };
+
+/** The variant this server was started as (`bare`, `ours`, `ours-memory`, `alternative`). */
+export const variant = process.argv[2] ?? 'bare';
+
+export function unknownVariant(framework) {
+  return new Error(
+    `bench/apps/${framework}.mjs: unknown variant "${variant}"; use bare, ours, ours-memory or alternative.`,
+  );
+}
+
+/** Reports `port` to the orchestrator, then answers its messages until told to stop. */
+export function runHarness(port, close) {
+  if (typeof process.send !== 'function') {
+    // Started by hand (e.g. under `node --cpu-prof`): exit cleanly on Ctrl-C or kill, so the
+    // profile is written.
+    console.log(`listening on http://127.0.0.1:${port} (no IPC channel: started by hand)`);
+    for (const signal of ['SIGINT', 'SIGTERM'])
+      process.once(signal, () => close().then(() => process.exit(0)));
+    return;
+  }
+  let mark = null;
+  // If the orchestrator dies, its channel closes: never outlive it.
+  process.on('disconnect', () => process.exit(0));
+  process.on('message', async (message) => {
+    if (message.type === 'mark') {
+      mark = { cpu: process.cpuUsage(), requests: served.count, time: process.hrtime.bigint() };
+      process.send({ type: 'marked' });
+    } else if (message.type === 'report') {
+      const cpu = process.cpuUsage(mark.cpu);
+      process.send({
+        type: 'report',
+        cpuUs: cpu.user + cpu.system,
+        requests: served.count - mark.requests,
+        wallMs: Number(process.hrtime.bigint() - mark.time) / 1e6,
+      });
+    } else if (message.type === 'stop') {
+      await close();
+      process.exit(0);
+    }
+  });
+  process.send({ type: 'ready', port });
+}
+
+/** Listens on 127.0.0.1, an ephemeral port, and runs the harness for a Node http server. */
+export function serveHttp(server) {
+  server.listen(0, '127.0.0.1', () => {
+    runHarness(server.address().port, () => new Promise((resolve) => server.close(resolve)));
+  });
+  // Keep-alive sockets from autocannon would hold close() open.
+  server.keepAliveTimeout = 5000;
+}

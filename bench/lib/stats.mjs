@@ -1,0 +1,18 @@
+/** Small statistics for repeated measurements: medians resist the odd slow run on a noisy host. */
+
+export function median(values) {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** (max - min) / median: how far apart the repetitions were, to judge whether a ratio means anything. */
+export function spread(values) {
+  if (values.length < 2) return 0;
+  return (Math.max(...values) - Math.min(...values)) / median(values);
+}
+
+export function percent(value) {
+  return `${(value * 100).toFixed(1)}%`;
+}
