@@ -1,4 +1,4 @@
-import { freePort, type RunningProcess, startProgram, toolAvailable } from '@mmstats/test-utils';
+import { freePort, type RunningProcess, startProgram, toolAvailable, waitFor } from '@mmstats/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Counter, Gauge, isMetricsError, Pushgateway, Registry } from '../src/index.js';
 
@@ -42,8 +42,16 @@ describe.skipIf(!toolAvailable('prometheus-pushgateway'))('pushing to a real Pus
     );
     expect(text).toMatch(/batch_last_success_seconds\{instance="host\/7",job="nightly-import"\} 1\.7e\+09/);
     await push.delete({ jobName: 'nightly-import', groupings: { instance: 'host/7' } });
-    const after = await (await fetch(`${url}/metrics`)).text();
-    expect(after).not.toContain('batch_rows_total{');
+    // The gateway answers a DELETE with 202 and applies it a moment later.
+    const after = await waitFor(
+      async () => {
+        const body = await (await fetch(`${url}/metrics`)).text();
+        return body.includes('batch_rows_total{') ? undefined : body;
+      },
+      5000,
+      'the gateway to drop the deleted group',
+    );
+    expect(after).toContain('# TYPE go_goroutines');
   });
 
   it('reports the gateway refusing a push with its reason', async () => {
