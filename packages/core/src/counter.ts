@@ -1,3 +1,5 @@
+import { sampleLine } from './exposition.js';
+import { isAscii } from './exposition-writer.js';
 import type { Labels } from './labels.js';
 import { Metric } from './metric.js';
 import { Cell } from './storage/cell.js';
@@ -15,7 +17,10 @@ export class CounterChild extends Cell {
     private readonly metric: string,
   ) {
     super(cell.u8, cell.dv, cell.off);
+    this.ascii = isAscii(labelText);
   }
+
+  readonly ascii: boolean;
 
   inc(value = 1): void {
     if (!(value >= 0 && value < Number.POSITIVE_INFINITY)) {
@@ -68,6 +73,10 @@ export class Counter<L extends string = string> extends Metric<CounterChild> {
 
   protected samplesOf(series: CounterChild, out: Sample[]): void {
     out.push({ suffix: '', labels: series.labelText, value: series.get() });
+  }
+
+  protected seriesText(series: CounterChild, name: string): string {
+    return sampleLine(name, series.labelText, series.getD());
   }
 
   protected resetSeries(series: CounterChild): void {

@@ -1,4 +1,4 @@
-import type { FamilySnapshot } from './types.js';
+import type { FamilySnapshot, MetricType } from './types.js';
 
 export type ExpositionFormat = 'text' | 'openmetrics';
 
@@ -27,9 +27,27 @@ function escapeHelp(help: string, openMetrics: boolean): string {
   return openMetrics ? text.replace(/"/g, '\\"') : text;
 }
 
-/** The OpenMetrics family name: a counter's `_total` belongs to its sample, not its family. */
-function openMetricsFamily(family: FamilySnapshot): string {
-  return family.type === 'counter' && family.name.endsWith('_total') ? family.name.slice(0, -6) : family.name;
+/** The name a family is exposed under: in OpenMetrics a counter's `_total` belongs to its samples. */
+export function exposedFamilyName(name: string, type: MetricType, om: boolean): string {
+  return om && type === 'counter' && name.endsWith('_total') ? name.slice(0, -6) : name;
+}
+
+/** `# HELP`, `# TYPE` and, in OpenMetrics, `# UNIT` lines of a family exposed as `name`. */
+export function familyHeader(
+  name: string,
+  help: string,
+  type: MetricType,
+  unit: string,
+  om: boolean,
+): string {
+  const shownType = type === 'untyped' && om ? 'unknown' : type;
+  const header = `# HELP ${name} ${escapeHelp(help, om)}\n# TYPE ${name} ${shownType}\n`;
+  return om && unit !== '' ? `${header}# UNIT ${name} ${unit}\n` : header;
+}
+
+/** One sample line; `labels` are escaped `name="value"` pairs, or empty. */
+export function sampleLine(name: string, labels: string, value: number): string {
+  return labels === '' ? `${name} ${formatValue(value)}\n` : `${name}{${labels}} ${formatValue(value)}\n`;
 }
 
 /**
@@ -43,15 +61,11 @@ export function renderExposition(
   const om = format === 'openmetrics';
   let out = '';
   for (const family of families) {
-    const name = om ? openMetricsFamily(family) : family.name;
-    const type = family.type === 'untyped' && om ? 'unknown' : family.type;
-    out += `# HELP ${name} ${escapeHelp(family.help, om)}\n# TYPE ${name} ${type}\n`;
-    if (om && family.unit !== '') out += `# UNIT ${name} ${family.unit}\n`;
+    const name = exposedFamilyName(family.name, family.type, om);
+    out += familyHeader(name, family.help, family.type, family.unit, om);
     const counterSuffix = om && family.type === 'counter' ? '_total' : '';
     for (const sample of family.samples) {
-      const sampleName = name + (sample.suffix || counterSuffix);
-      out += sample.labels === '' ? sampleName : `${sampleName}{${sample.labels}}`;
-      out += ` ${formatValue(sample.value)}\n`;
+      out += sampleLine(name + (sample.suffix || counterSuffix), sample.labels, sample.value);
     }
   }
   return om ? `${out}# EOF\n` : out;

@@ -1,3 +1,5 @@
+import { sampleLine } from './exposition.js';
+import { isAscii } from './exposition-writer.js';
 import type { Labels } from './labels.js';
 import { Metric } from './metric.js';
 import { Cell } from './storage/cell.js';
@@ -13,7 +15,10 @@ export class GaugeChild extends Cell {
     private readonly metric: string,
   ) {
     super(cell.u8, cell.dv, cell.off);
+    this.ascii = isAscii(labelText);
   }
+
+  readonly ascii: boolean;
 
   set(value: number): void {
     if (typeof value !== 'number')
@@ -107,6 +112,10 @@ export class Gauge<L extends string = string> extends Metric<GaugeChild> {
 
   protected samplesOf(series: GaugeChild, out: Sample[]): void {
     out.push({ suffix: '', labels: series.labelText, value: series.get() });
+  }
+
+  protected seriesText(series: GaugeChild, name: string): string {
+    return sampleLine(name, series.labelText, series.getD());
   }
 
   protected resetSeries(series: GaugeChild): void {

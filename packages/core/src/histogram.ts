@@ -1,4 +1,6 @@
 import { formatBound, validateBuckets } from './buckets.js';
+import { formatValue, sampleLine } from './exposition.js';
+import { isAscii } from './exposition-writer.js';
 import type { Labels } from './labels.js';
 import { Metric } from './metric.js';
 import type { Cell } from './storage/cell.js';
@@ -35,7 +37,10 @@ export class HistogramChild {
     private readonly metric: string,
   ) {
     this.counts = new Float64Array(bounds.length + 1);
+    this.ascii = isAscii(labelText);
   }
+
+  readonly ascii: boolean;
 
   observe(value: number): void {
     if (!(value > Number.NEGATIVE_INFINITY && value < Number.POSITIVE_INFINITY)) {
@@ -167,6 +172,22 @@ export class Histogram<L extends string = string> extends Metric<HistogramChild>
     }
     out.push({ suffix: '_sum', labels: series.labelText, value: series.getSum() });
     out.push({ suffix: '_count', labels: series.labelText, value: series.getCount() });
+  }
+
+  protected seriesText(series: HistogramChild, name: string): string {
+    const labels = series.bucketLabels;
+    const bucket = `${name}_bucket{`;
+    let text = '';
+    let total = 0;
+    for (let i = 0; i < labels.length; i++) {
+      total += series.bucketCount(i);
+      text += `${bucket}${labels[i]}} ${formatValue(total)}\n`;
+    }
+    return (
+      text +
+      sampleLine(`${name}_sum`, series.labelText, series.getSum()) +
+      sampleLine(`${name}_count`, series.labelText, series.getCount())
+    );
   }
 
   protected resetSeries(series: HistogramChild): void {

@@ -1,4 +1,6 @@
 import { MetricsError } from './errors.js';
+import { exposedFamilyName, familyHeader } from './exposition.js';
+import { type ExpositionWriter, isAscii } from './exposition-writer.js';
 import { type Labels, renderLabelPairs, SeriesIndex } from './labels.js';
 import { defaultRegistry } from './registry.js';
 import { MemoryStore, type Store } from './storage/store.js';
@@ -15,6 +17,8 @@ import { sanitizePrefix, validateHelp, validateLabelNames, validateMetricName } 
 /** What every series of a metric has: its label values and their rendered form. */
 export interface SeriesBase {
   readonly labelText: string;
+  /** `labelText` is plain ASCII, so the series' text can be copied byte for byte. */
+  readonly ascii: boolean;
 }
 
 let orphanStore: Store | undefined;
@@ -93,6 +97,8 @@ export abstract class Metric<S extends SeriesBase = SeriesBase> {
   abstract sampleNames(): string[];
   protected abstract createSeries(values: string[], labelText: string): S;
   protected abstract samplesOf(series: S, out: Sample[]): void;
+  /** The exposition lines of one series, samples named from `name` (what `samplesOf` gives, as text). */
+  protected abstract seriesText(series: S, name: string): string;
   protected abstract resetSeries(series: S): void;
 
   /** The series for a label set, as an object of values or positional values in declared order. */
@@ -152,6 +158,18 @@ export abstract class Metric<S extends SeriesBase = SeriesBase> {
     const samples: Sample[] = [];
     for (const series of this.series.all()) this.samplesOf(series, samples);
     return { name: this.name, help: this.help, type: this.type, unit: this.unit, samples };
+  }
+
+  /**
+   * @internal Writes this family to a scrape: the text `renderExposition([this.snapshot()])`
+   * gives, without building a sample object per line.
+   */
+  render(writer: ExpositionWriter, om: boolean): void {
+    const name = exposedFamilyName(this.name, this.type, om);
+    const header = familyHeader(name, this.help, this.type, this.unit, om);
+    writer.write(header, isAscii(header));
+    const sampleName = om && this.type === 'counter' ? `${name}_total` : name;
+    for (const series of this.series.all()) writer.write(this.seriesText(series, sampleName), series.ascii);
   }
 
   /** prom-client's `get()`: values with their labels as objects. */

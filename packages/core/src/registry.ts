@@ -4,8 +4,8 @@ import {
   type ExpositionFormat,
   OPENMETRICS_CONTENT_TYPE,
   PROMETHEUS_CONTENT_TYPE,
-  renderExposition,
 } from './exposition.js';
+import { ExpositionWriter } from './exposition-writer.js';
 import type { Metric } from './metric.js';
 import { createStore, type StorageOptions, validateStorageOptions } from './storage/create-store.js';
 import type { StorageBackend, Store } from './storage/store.js';
@@ -29,8 +29,9 @@ function describe(metric: Metric): string {
 }
 
 /**
- * Holds metrics by name and renders them. Rendering itself is `renderExposition`, a pure function;
- * values live in the registry's store (memory or an mmstats file).
+ * Holds metrics by name and renders them: each metric writes its own family (`Metric.render`),
+ * the same text `renderExposition` gives for snapshots. Values live in the registry's store
+ * (memory or an mmstats file).
  */
 export class Registry implements RegistryLike {
   private readonly byName = new Map<string, Metric>();
@@ -165,11 +166,13 @@ export class Registry implements RegistryLike {
       if (result !== undefined && typeof (result as Promise<void>).then === 'function')
         pending.push(result as Promise<void>);
     }
-    const render = () =>
-      renderExposition(
-        Array.from(this.byName.values(), (m) => m.snapshot()),
-        format,
-      );
+    const render = () => {
+      const om = format === 'openmetrics';
+      const writer = new ExpositionWriter();
+      for (const metric of this.byName.values()) metric.render(writer, om);
+      if (om) writer.write('# EOF\n', true);
+      return writer.toString();
+    };
     return pending.length === 0 ? render() : Promise.all(pending).then(render);
   }
 

@@ -72,6 +72,43 @@ describe('exposition snapshots', () => {
   });
 });
 
+describe('the registry renders what renderExposition gives for its snapshots', () => {
+  function withWideText(registry: Registry): Registry {
+    const greetings = new Counter({
+      name: 'greetings_total',
+      help: 'Grüße, counted — by language.',
+      labelNames: ['lang'],
+      registers: [registry],
+    });
+    greetings.inc({ lang: 'ελληνικά' }, 2);
+    greetings.inc({ lang: 'en' });
+    new Histogram({
+      name: 'wait_seconds',
+      help: 'Wait.',
+      labelNames: ['who'],
+      registers: [registry],
+    }).observe({ who: '名前' }, 0.2);
+    return registry;
+  }
+
+  for (const format of ['text', 'openmetrics'] as const) {
+    for (const [what, make] of [
+      ['ASCII only', fixture],
+      ['with non-ASCII help and label values', () => withWideText(fixture())],
+    ] as const) {
+      it(`${format}, ${what}`, () => {
+        const registry = make();
+        const expected = renderExposition(
+          registry.getMetricsAsArray().map((m) => m.snapshot()),
+          format,
+        );
+        expect(registry.metrics(format)).toBe(expected);
+        if (what !== 'ASCII only') expect(expected).toContain('lang="ελληνικά"');
+      });
+    }
+  }
+});
+
 describe('exposition read back by the real Prometheus tools', () => {
   it('promtool check metrics accepts the text format', () => {
     if (!toolAvailable('promtool')) return;
