@@ -11,8 +11,13 @@ export class ExpositionWriter {
   private used = 0;
   private wide = false;
 
-  constructor(initialBytes = 64 * 1024) {
-    this.buffer = Buffer.allocUnsafe(initialBytes);
+  constructor(initialBytes = 0) {
+    this.buffer = Buffer.allocUnsafe(Math.max(initialBytes, 64 * 1024));
+  }
+
+  /** Bytes written so far. */
+  get bytes(): number {
+    return this.used;
   }
 
   /** `ascii`: the caller knows that `text` has only characters below U+0080. */
@@ -39,5 +44,5 @@ export class ExpositionWriter {
 
 /** True when every character is below U+0080 (one byte in both latin1 and UTF-8). */
 export function isAscii(text: string): boolean {
-  return !/[^\x00-\x7f]/.test(text);
+  return !/[\u0080-\uffff]/.test(text);
 }

@@ -1,9 +1,9 @@
 import { sampleLine } from './exposition.js';
 import { isAscii } from './exposition-writer.js';
-import type { Labels } from './labels.js';
+import { type Labels, mergeLabels } from './labels.js';
 import { Metric } from './metric.js';
 import { Cell } from './storage/cell.js';
-import { stopwatch } from './timer.js';
+import { performance, stopwatch } from './timer.js';
 import type { MetricConfiguration, MetricType, Sample } from './types.js';
 import { invalidValue } from './validation.js';
 
@@ -89,11 +89,10 @@ export class Gauge<L extends string = string> extends Metric<GaugeChild> {
 
   /** Timer whose end sets the gauge; labels may be given at start, at end, or both. */
   startTimer(labels?: GaugeLabels<L>): (endLabels?: GaugeLabels<L>) => number {
-    const elapsed = stopwatch();
+    const start = performance.now();
     return (endLabels) => {
-      const seconds = elapsed();
-      const all = labels || endLabels ? ({ ...labels, ...endLabels } as Labels) : undefined;
-      this.seriesFor(all).set(seconds);
+      const seconds = (performance.now() - start) / 1000;
+      this.seriesFor(mergeLabels(labels as Labels | undefined, endLabels as Labels | undefined)).set(seconds);
       return seconds;
     };
   }

@@ -1,10 +1,10 @@
 import { formatBound, validateBuckets } from './buckets.js';
 import { formatValue, sampleLine } from './exposition.js';
 import { isAscii } from './exposition-writer.js';
-import type { Labels } from './labels.js';
+import { type Labels, mergeLabels } from './labels.js';
 import { Metric } from './metric.js';
 import type { Cell } from './storage/cell.js';
-import { stopwatch } from './timer.js';
+import { performance, stopwatch } from './timer.js';
 import type { MetricConfiguration, MetricType, Sample } from './types.js';
 import { invalidValue } from './validation.js';
 
@@ -126,11 +126,12 @@ export class Histogram<L extends string = string> extends Metric<HistogramChild>
   }
 
   startTimer(labels?: HistogramLabels<L>): (endLabels?: HistogramLabels<L>) => number {
-    const elapsed = stopwatch();
+    const start = performance.now();
     return (endLabels) => {
-      const seconds = elapsed();
-      const all = labels || endLabels ? ({ ...labels, ...endLabels } as Labels) : undefined;
-      this.seriesFor(all).observe(seconds);
+      const seconds = (performance.now() - start) / 1000;
+      this.seriesFor(mergeLabels(labels as Labels | undefined, endLabels as Labels | undefined)).observe(
+        seconds,
+      );
       return seconds;
     };
   }

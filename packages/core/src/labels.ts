@@ -22,6 +22,13 @@ export function renderLabelPairs(names: readonly string[], values: readonly stri
   return out;
 }
 
+/** Labels given at a timer's start and at its end; copies only when both were given. */
+export function mergeLabels(start: Labels | undefined, end: Labels | undefined): Labels | undefined {
+  if (end === undefined) return start;
+  if (start === undefined) return end;
+  return { ...start, ...end };
+}
+
 function normalise(metric: string, name: string, value: unknown): string {
   if (typeof value === 'string') return value.toWellFormed();
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')

@@ -38,6 +38,7 @@ export class Registry implements RegistryLike {
   private readonly sampleOwner = new Map<string, Metric>();
   private storeInstance: Store | undefined;
   private format: ExpositionFormat = 'text';
+  private lastScrapeBytes = 0;
 
   constructor(private readonly options: RegistryOptions = {}) {
     validateStorageOptions(options.storage);
@@ -168,9 +169,11 @@ export class Registry implements RegistryLike {
     }
     const render = () => {
       const om = format === 'openmetrics';
-      const writer = new ExpositionWriter();
+      // Sized from the last scrape, so a big one is not copied over and over while it grows.
+      const writer = new ExpositionWriter(this.lastScrapeBytes + (this.lastScrapeBytes >>> 3));
       for (const metric of this.byName.values()) metric.render(writer, om);
       if (om) writer.write('# EOF\n', true);
+      this.lastScrapeBytes = writer.bytes;
       return writer.toString();
     };
     return pending.length === 0 ? render() : Promise.all(pending).then(render);

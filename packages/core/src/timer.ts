@@ -1,5 +1,7 @@
 import { performance } from 'node:perf_hooks';
 
+export { performance };
+
 /** Starts a stopwatch; the returned function gives elapsed seconds. */
 export function stopwatch(): () => number {
   const start = performance.now();

@@ -194,6 +194,22 @@ describe('Histogram', () => {
     expect(h.labels('/b').getCount()).toBe(1);
   });
 
+  it('startTimer merges labels given at start and at end, the end ones winning, and copies neither', () => {
+    const h = new Histogram({
+      name: 'h',
+      help: 'h',
+      labelNames: ['method', 'status'],
+      buckets: [1],
+      registers: [],
+    });
+    const atStart = { method: 'GET', status: 'pending' };
+    const end = h.startTimer(atStart);
+    end({ status: '2XX' });
+    expect(h.labels('GET', '2XX').getCount()).toBe(1);
+    expect(atStart).toEqual({ method: 'GET', status: 'pending' });
+    expect(() => h.startTimer({ method: 'GET' })()).toThrow(/status/);
+  });
+
   it('zero() exports a series at 0 without an observation', () => {
     const registry = isolated();
     const h = new Histogram({ name: 'h', help: 'h', labelNames: ['r'], buckets: [1], registers: [registry] });
