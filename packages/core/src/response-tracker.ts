@@ -21,10 +21,6 @@ export class ResponseSlot {
   res: ServerResponse | null = null;
   ctx: unknown = undefined;
   start = 0;
-  /** The route the framework matched, kept here by adapters that capture it when it matches (Express). */
-  route: unknown = undefined;
-  /** The mount prefix at that moment. */
-  routeBase: string | undefined = undefined;
 
   finish(status: number): void {
     const { done, res, ctx, start } = this;
@@ -38,8 +34,6 @@ export class ResponseSlot {
       this.done = null;
       this.req = null;
       this.ctx = undefined;
-      this.route = undefined;
-      this.routeBase = undefined;
     }
   }
 }

@@ -3,7 +3,6 @@ import {
   type HttpMetricsOptions,
   instrumentHttp,
   type Registry,
-  type ResponseSlot,
 } from '@mmstats/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 
@@ -16,55 +15,78 @@ export type ExpressMetricsMiddleware = RequestHandler & { readonly registry: Reg
 interface RouteLike {
   path: unknown;
 }
-const kRoute = Symbol('mmstats.route');
-const kBase = Symbol('mmstats.routeBase');
-type TrackedRequest = Request & { [kRoute]?: RouteLike; [kBase]?: string };
-type SlotOf = (req: Request) => ResponseSlot | undefined;
 
-const patchedPrototypes = new WeakSet<object>();
-let lastPrototype: object | null = null;
-
-/**
- * Express assigns `req.route` when a route matches, and restores `req.baseUrl` when an error
- * leaves a nested router: read at the end, an error thrown in `/api/v1/items/:itemId` would
- * come out as `/items/:itemId`. An accessor on the app's request prototype (Express sets it on
- * every request) keeps the `baseUrl` of the moment the route matched. It costs what Express's
- * own assignment cost: one property on `req` (the route, under a symbol), the base going to the
- * connection's slot. Each property added to an Express request costs about a microsecond.
- */
-function rememberRouteBase(req: Request, slotOf: SlotOf): void {
-  const proto = Object.getPrototypeOf(req) as object | null;
-  if (proto === lastPrototype || proto === null) return;
-  lastPrototype = proto;
-  if (patchedPrototypes.has(proto)) return;
-  patchedPrototypes.add(proto);
-  if (Object.getOwnPropertyDescriptor(proto, 'route') !== undefined) return;
-  Object.defineProperty(proto, 'route', {
-    configurable: true,
-    enumerable: true,
-    get(this: TrackedRequest) {
-      return this[kRoute];
-    },
-    set(this: TrackedRequest, route: RouteLike) {
-      this[kRoute] = route;
-      const slot = slotOf(this);
-      if (slot !== undefined) slot.routeBase = this.baseUrl;
-      else this[kBase] = this.baseUrl;
-    },
-  });
+/** What `routeOf` learnt about one route object: how many path segments its template matches. */
+interface RouteInfo {
+  /** The template, as a string. */
+  readonly path: string;
+  /** Segments the template always matches (`/a/:b` two, `/` none), or -1 when that varies. */
+  readonly depth: number;
+  /** The last mount prefix seen with this route, and the full template it gave. */
+  base: string;
+  full: string;
 }
 
-/** The full route template: mount prefixes of nested routers plus the route's own path. */
-function routeOf(req: TrackedRequest, slotOf: SlotOf): string | undefined {
+const routeInfos = new WeakMap<object, RouteInfo>();
+
+/** Templates whose every match has as many segments as the template: no wildcard, optional part or group. */
+const PLAIN_TEMPLATE = /^[^*?+(){}[\]]*$/;
+
+function routeInfo(route: RouteLike): RouteInfo {
+  let info = routeInfos.get(route);
+  if (info === undefined) {
+    const path = typeof route.path === 'string' ? route.path : String(route.path);
+    info = { path, depth: PLAIN_TEMPLATE.test(path) ? depthOf(path, path.length) : -1, base: '', full: path };
+    routeInfos.set(route, info);
+  }
+  return info;
+}
+
+/** Path segments of `url` up to `end`: its slashes, a trailing slash not counted. */
+function depthOf(url: string, end: number): number {
+  if (end > 0 && url.charCodeAt(end - 1) === 47) end--;
+  let depth = 0;
+  for (let i = url.indexOf('/'); i >= 0 && i < end; i = url.indexOf('/', i + 1)) depth++;
+  return depth;
+}
+
+/**
+ * The full route template: the mount prefixes of nested routers and sub-apps (`req.baseUrl`) plus
+ * the matched route's own path, read when the response has ended, so nothing is added to the
+ * request and no accessor to Express's request prototype (which would slow every request down).
+ *
+ * When an error leaves a nested router, Express restores `req.baseUrl` and `req.url` on its way
+ * out, so by then `baseUrl` lacks the router's mount path. `req.route` still holds the route
+ * that matched, and `baseUrl + url` is still the whole path: the route matched its last segments,
+ * so the prefix is the part of `url` before them. Matched normally, `url` has exactly the
+ * route's segments and `baseUrl` is the prefix already. (Templates with wildcards or optional
+ * parts can match any number of segments: for those `baseUrl` is taken as it is.)
+ */
+function routeOf(req: Request): string | undefined {
   const route = req.route as RouteLike | undefined;
   if (route === undefined || route === null) return undefined;
-  let base: string | undefined;
-  if (req[kRoute] === route) {
-    const slot = slotOf(req);
-    base = slot !== undefined ? slot.routeBase : req[kBase];
-  } else base = req.baseUrl; // set by a sub-app (its own request prototype) as a plain property
-  const path = typeof route.path === 'string' ? route.path : String(route.path);
-  return base ? base + path : path;
+  const info = routeInfo(route);
+  // Undefined once an error has left the application's router, which restores it as it found it.
+  let base = (req.baseUrl as string | undefined) ?? '';
+  if (info.depth >= 0) {
+    const url = req.url;
+    if (url.charCodeAt(0) === 47) {
+      const q = url.indexOf('?');
+      const end = q < 0 ? url.length : q;
+      let extra = depthOf(url, end) - info.depth;
+      if (extra > 0) {
+        let cut = 0;
+        while (extra-- > 0) cut = url.indexOf('/', cut + 1);
+        base += url.slice(0, cut < 0 ? end : cut);
+      }
+    }
+  }
+  if (base === '') return info.path;
+  if (base !== info.base) {
+    info.base = base;
+    info.full = base + info.path;
+  }
+  return info.full;
 }
 
 function serveEndpoint(instrumentation: HttpInstrumentation<Request>, req: Request, res: Response): void {
@@ -85,10 +107,9 @@ export function mmstats(options?: ExpressMetricsOptions): ExpressMetricsMiddlewa
   const instrumentation = instrumentHttp<Request>(options, '@mmstats/express');
   const metrics = instrumentation.metrics;
   const sized = metrics.wantsSizes;
-  const slotOf: SlotOf = instrumentation.slotOf;
 
   const tracker = instrumentation.createTracker<Request>((req, res, status, start) => {
-    const route = routeOf(req, slotOf);
+    const route = routeOf(req);
     metrics.end(req, req.method, route, status, start, sized ? { request: req, response: res } : undefined);
   });
 
@@ -98,10 +119,7 @@ export function mmstats(options?: ExpressMetricsOptions): ExpressMetricsMiddlewa
       serveEndpoint(instrumentation, req, res);
       return;
     }
-    if (!instrumentation.isExcluded(url, req)) {
-      rememberRouteBase(req, slotOf);
-      tracker.track(req, res, req, metrics.begin());
-    }
+    if (!instrumentation.isExcluded(url, req)) tracker.track(req, res, req, metrics.begin());
     next();
   };
   return Object.assign(middleware, { registry: instrumentation.registry });

@@ -103,5 +103,43 @@ for (const [name, express] of [
         close();
       }
     });
+
+    it('keeps the mount prefixes of routes that throw or reject deep in routers and sub-apps', async () => {
+      const registry = new Registry({ storage: false });
+      const app = express();
+      app.set('env', 'test');
+      app.use(mmstats({ registry, processMetrics: false }));
+      const inner = express.Router();
+      inner.get('/', () => {
+        throw new Error('root');
+      });
+      inner.get('/x/:id/', (_req, _res, next) => {
+        setImmediate(() => next(new Error('later')));
+      });
+      const outer = express.Router();
+      outer.use('/in', inner);
+      app.use('/t/:tenant', outer);
+      const sub = express();
+      sub.set('env', 'test');
+      sub.get('/things/:id', () => {
+        throw new Error('sub');
+      });
+      app.use('/sub', sub);
+      const { url, close } = await serve(app);
+      try {
+        expect((await get(`${url}/t/acme/in`)).status).toBe(500);
+        expect((await get(`${url}/t/acme/in/x/1/?q=/a/b`)).status).toBe(500);
+        expect((await get(`${url}/t/acme/in/x/2?q=/a/b`)).status).toBe(500);
+        expect((await get(`${url}/sub/things/9`)).status).toBe(500);
+        await vi.waitFor(async () => {
+          const text = await registry.metrics();
+          expect(sampleValue(text, 'http_requests_total', { route: '/t/acme/in/' })).toBe(1);
+          expect(sampleValue(text, 'http_requests_total', { route: '/t/acme/in/x/:id/' })).toBe(2);
+          expect(sampleValue(text, 'http_requests_total', { route: '/sub/things/:id' })).toBe(1);
+        });
+      } finally {
+        close();
+      }
+    });
   });
 }
