@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { clusterMetrics, refreshCollectedValues } from './cluster-metrics.js';
 import { isMetricsError } from './errors.js';
 import { HttpMetrics } from './http-metrics.js';
 import { type HttpMetricsOptions, type ResolvedHttpOptions, resolveHttpOptions } from './http-options.js';
@@ -59,6 +60,7 @@ export function instrumentHttp<Req>(
   const resolved = resolveHttpOptions(options, adapter);
   const metrics = new HttpMetrics<Req>(resolved);
   if (resolved.processMetrics) ensureProcessMetrics(resolved.registry, resolved.prefix);
+  if (resolved.aggregate) refreshCollectedValues(resolved.registry);
   const path = resolved.path;
   const { excludePaths, excludeFn } = resolved;
   return {
@@ -76,7 +78,10 @@ export function instrumentHttp<Req>(
         return false;
       }
     },
-    serve: createMetricsEndpoint<Req>({ registry: resolved.registry, auth: resolved.auth }),
+    serve: createMetricsEndpoint<Req>({
+      registry: resolved.aggregate ? clusterMetrics(resolved.registry) : resolved.registry,
+      auth: resolved.auth,
+    }),
     createTracker: (done) => new ResponseTracker(done),
     slotOf: (req) => ResponseTracker.slotOf(req),
   };

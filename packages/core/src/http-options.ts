@@ -1,7 +1,7 @@
 import { DEFAULT_BUCKETS, exponentialBuckets, validateBuckets } from './buckets.js';
 import { MetricsError } from './errors.js';
 import { defaultRegistry, Registry } from './registry.js';
-import type { StorageOptions } from './storage/create-store.js';
+import { isRestartedWorker, type StorageOptions } from './storage/create-store.js';
 import { validateLabelNames } from './validation.js';
 
 /**
@@ -57,6 +57,11 @@ export interface HttpMetricsOptions<Req = unknown> {
   auth?: MetricsAuth<Req>;
   /** `route` of requests that matched no route (404s, scanners). Default `__unmatched__`. */
   unmatchedRoute?: string;
+  /**
+   * Serve the sum over the mmstats files of every worker of this program instead of this process'
+   * registry alone (see `clusterMetrics`). Default: true in a Node cluster or PM2 worker.
+   */
+  aggregate?: boolean;
 }
 
 /** Options after validation and defaults; what the accounting and the endpoint read. */
@@ -74,6 +79,7 @@ export interface ResolvedHttpOptions<Req = unknown> {
   responseSizes: readonly number[] | null;
   auth: MetricsAuth<Req> | null;
   unmatchedRoute: string;
+  aggregate: boolean;
 }
 
 export const DEFAULT_UNMATCHED_ROUTE = '__unmatched__';
@@ -93,6 +99,7 @@ const KNOWN_OPTIONS = new Set([
   'responseSizes',
   'auth',
   'unmatchedRoute',
+  'aggregate',
 ]);
 
 function invalid(adapter: string, message: string): MetricsError {
@@ -276,5 +283,6 @@ export function resolveHttpOptions<Req>(
     responseSizes: resolveSizes(adapter, 'responseSizes', o.responseSizes),
     auth: resolveAuth<Req>(adapter, o.auth),
     unmatchedRoute: resolveUnmatched(adapter, o.unmatchedRoute),
+    aggregate: resolveBoolean(adapter, 'aggregate', o.aggregate, isRestartedWorker()),
   };
 }

@@ -1,4 +1,5 @@
 export { DEFAULT_BUCKETS, exponentialBuckets, linearBuckets } from './buckets.js';
+export { clusterMetrics } from './cluster-metrics.js';
 export { Counter, CounterChild } from './counter.js';
 export { isMetricsError, MetricsError, type MetricsErrorCode } from './errors.js';
 export {

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { clusterMetrics } from './cluster-metrics.js';
 import { MetricsError } from './errors.js';
 import { type MetricsAuth, resolveHttpOptions } from './http-options.js';
 import { createMetricsEndpoint, isPath } from './metrics-endpoint.js';
@@ -15,6 +16,8 @@ export interface MetricsServerOptions {
   auth?: MetricsAuth<IncomingMessage>;
   /** Default `/metrics`; other paths answer 404. */
   path?: string;
+  /** Serve the sum over every worker's files (see `clusterMetrics`); default true in a cluster or PM2 worker. */
+  aggregate?: boolean;
 }
 
 export interface MetricsServer {
@@ -73,11 +76,14 @@ export async function startMetricsServer(options: MetricsServerOptions = {}): Pr
   const port = checkPort(options.port);
   const host = checkHost(options.host);
   const resolved = resolveHttpOptions<IncomingMessage>(
-    { path: options.path, registry: options.registry, auth: options.auth },
+    { path: options.path, registry: options.registry, auth: options.auth, aggregate: options.aggregate },
     NAME,
   );
   const path = resolved.path ?? '/metrics';
-  const serve = createMetricsEndpoint<IncomingMessage>({ registry: resolved.registry, auth: resolved.auth });
+  const serve = createMetricsEndpoint<IncomingMessage>({
+    registry: resolved.aggregate ? clusterMetrics(resolved.registry) : resolved.registry,
+    auth: resolved.auth,
+  });
   const server = createServer((req, res) => {
     if (!isPath(req.url ?? '/', path)) {
       res

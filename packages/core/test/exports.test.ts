@@ -27,6 +27,7 @@ const EXPORTS = [
   'PROMETHEUS_CONTENT_TYPE',
   'Pushgateway',
   'Registry',
+  'clusterMetrics',
   'collectDefaultMetrics',
   'contentTypeOf',
   'createMetricsEndpoint',

@@ -37,7 +37,15 @@ const DEFAULT_FIELD = /(^|\.)(sys\.[A-Za-z_]+|org\.[A-Za-z_]+\.version)$/;
  * `untyped` families, one series per process like gauges, since nothing says whether summing them
  * means anything. String fields are not exported: their values would be unbounded label values.
  */
-export function filesToFamilies(files: readonly MmstatsFile[]): FamilySnapshot[] {
+export interface FilesToFamiliesOptions {
+  /** Whether a file's gauge and untyped series are shown; default all. Counters and histograms always count. */
+  gaugesOf?: (file: MmstatsFile) => boolean;
+}
+
+export function filesToFamilies(
+  files: readonly MmstatsFile[],
+  options: FilesToFamiliesOptions = {},
+): FamilySnapshot[] {
   const metas = collectMeta(files);
   const families = new Map<string, Family>();
   const family = (name: string, meta: Meta) => {
@@ -52,6 +60,7 @@ export function filesToFamilies(files: readonly MmstatsFile[]): FamilySnapshot[]
   const placements = new Map<string, Placement | null>();
   files.forEach((file, fileIndex) => {
     const writer = writerOf(file);
+    const gauges = options.gaugesOf?.(file) ?? true;
     for (const field of file.fields) {
       if (typeof field.value === 'string') {
         const meta = field.label.startsWith(META_PREFIX)
@@ -67,6 +76,7 @@ export function filesToFamilies(files: readonly MmstatsFile[]): FamilySnapshot[]
       }
       if (placement === null) continue;
       const value = typeof field.value === 'boolean' ? Number(field.value) : field.value;
+      if (!gauges && placement.meta.type !== 'counter' && placement.meta.type !== 'histogram') continue;
       placement.target ??= family(placement.family, placement.meta);
       addValue(placement.target, placement, value, fileIndex, writer);
     }

@@ -67,7 +67,7 @@ export function validateStorageOptions(options: unknown): void {
 }
 
 /** Cluster and PM2 workers restart; their totals must outlive them (section 14.8). */
-function isRestartedWorker(env: NodeJS.ProcessEnv): boolean {
+export function isRestartedWorker(env: NodeJS.ProcessEnv = process.env): boolean {
   return cluster.isWorker || env.NODE_APP_INSTANCE !== undefined || env.pm_id !== undefined;
 }
 

@@ -1,0 +1,75 @@
+import { basename, dirname, join } from 'node:path';
+import type { ExpositionFormat } from './exposition.js';
+import { renderExposition } from './exposition.js';
+import { filesToFamilies } from './mmstats/aggregate.js';
+import { readMmstatsDirectory } from './mmstats/discover.js';
+import type { Registry } from './registry.js';
+
+/**
+ * The files of every process of this program: this process' own file name with its PID part
+ * turned into a wildcard (`mmstats-server-*.mmstats` for `mmstats-server-4242-4242.mmstats`),
+ * so other programs writing to the same directory are left out. A file name without the PID
+ * (a custom MMSTATS_FILES) means the whole directory.
+ */
+export function siblingPattern(ownFile: string, pid: number = process.pid): string {
+  const name = basename(ownFile);
+  const at = name.indexOf(`-${pid}-`);
+  const glob = at < 0 ? '*.mmstats' : `${name.slice(0, at)}-*.mmstats`;
+  return join(dirname(ownFile), glob.replace(/[[\]?]/g, '[$&]'));
+}
+
+function alive(pid: number | undefined): boolean {
+  if (pid === undefined) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * What `/metrics` serves in a Node cluster or PM2 worker: counters and histograms summed over the
+ * mmstats files of every worker of the program, dead ones included, so totals survive restarts
+ * (mmstats-format.md section 14.8); gauges only of live workers, one series each with a `pid`
+ * label. Falls back to the registry alone when it keeps no files (storage off or failed).
+ */
+export function clusterMetrics(registry: Registry): Pick<Registry, 'metrics'> {
+  return {
+    async metrics(format: ExpositionFormat = 'text'): Promise<string> {
+      // Collect callbacks (process metrics) and histogram publishing put this worker's values in its file.
+      await Promise.all(registry.getMetricsAsArray().map((metric) => metric.collect()));
+      registry.sync();
+      const own = registry.storageFiles[0];
+      if (own === undefined) return registry.metrics(format);
+      const { files } = readMmstatsDirectory(siblingPattern(own));
+      return renderExposition(filesToFamilies(files, { gaugesOf: (file) => alive(file.pid) }), format);
+    },
+  };
+}
+
+const refreshed = new WeakSet<Registry>();
+
+/**
+ * In a cluster, other workers read this process' file between its own scrapes, so values computed
+ * by collect callbacks (the process metrics) are refreshed every `intervalMs` rather than only
+ * when this worker is scraped. A failing callback is left for the scrape to report.
+ */
+export function refreshCollectedValues(registry: Registry, intervalMs = 1000): void {
+  if (refreshed.has(registry)) return;
+  refreshed.add(registry);
+  const ref = new WeakRef(registry);
+  const run = () => {
+    const live = ref.deref();
+    if (live === undefined) return clearInterval(timer);
+    for (const metric of live.getMetricsAsArray()) {
+      try {
+        void Promise.resolve(metric.collect()).catch(() => {});
+      } catch {}
+    }
+  };
+  const timer = setInterval(run, intervalMs);
+  timer.unref();
+  run();
+}
