@@ -3,7 +3,65 @@ import { MetricsError } from './errors.js';
 export type LabelValue = string | number;
 export type Labels = Record<string, LabelValue>;
 
-type Node<T> = Map<unknown, Node<T> | T>;
+/**
+ * Children of a trie node by label value. While there are few (methods, status classes, most
+ * routes of one method) they sit in a list searched with `===`, which for the interned strings
+ * label values usually are is a pointer compare: about half the cost of hashing into a Map,
+ * which takes over once the list grows past SMALL.
+ */
+class Node<T> {
+  private keys: unknown[] = [];
+  private children: (Node<T> | T)[] = [];
+  private map: Map<unknown, Node<T> | T> | null = null;
+
+  get(key: unknown): Node<T> | T | undefined {
+    if (this.map !== null) return this.map.get(key);
+    const keys = this.keys;
+    for (let i = 0; i < keys.length; i++) if (keys[i] === key) return this.children[i];
+    return undefined;
+  }
+
+  set(key: unknown, value: Node<T> | T): void {
+    if (this.map !== null) {
+      this.map.set(key, value);
+      return;
+    }
+    const at = this.keys.indexOf(key);
+    if (at >= 0) {
+      this.children[at] = value;
+      return;
+    }
+    this.keys.push(key);
+    this.children.push(value);
+    if (this.keys.length > SMALL) {
+      this.map = new Map(this.keys.map((k, i) => [k, this.children[i]!]));
+      this.keys = [];
+      this.children = [];
+    }
+  }
+
+  /** Drops every key that leads to `value` (a series has aliases: "200" and 200). */
+  deleteValue(value: Node<T> | T): void {
+    if (this.map !== null) {
+      for (const [key, child] of this.map) if (child === value) this.map.delete(key);
+      return;
+    }
+    for (let i = this.keys.length - 1; i >= 0; i--) {
+      if (this.children[i] === value) {
+        this.keys.splice(i, 1);
+        this.children.splice(i, 1);
+      }
+    }
+  }
+
+  clear(): void {
+    this.keys = [];
+    this.children = [];
+    this.map = null;
+  }
+}
+
+const SMALL = 8;
 
 /** Escapes a label value for the exposition formats and for mmstats field labels. */
 export function escapeLabelValue(value: string): string {
@@ -51,7 +109,7 @@ function normalise(metric: string, name: string, value: unknown): string {
  * the slow path, which validates and names what was wrong.
  */
 export class SeriesIndex<T> {
-  private readonly root: Node<T> = new Map();
+  private readonly root = new Node<T>();
   private readonly list: T[] = [];
   private readonly valuesOf = new Map<T, string[]>();
 
@@ -101,7 +159,7 @@ export class SeriesIndex<T> {
     const series = node.get(last) as T | undefined;
     if (series === undefined) return undefined;
     // Aliases (number keys) point at the same series: drop every key that does.
-    for (const [key, value] of node) if (value === series) node.delete(key);
+    node.deleteValue(series);
     this.list.splice(this.list.indexOf(series), 1);
     this.valuesOf.delete(series);
     return series;
@@ -150,11 +208,13 @@ export class SeriesIndex<T> {
       const last = i === values.length - 1;
       let next = node.get(values[i]);
       if (next === undefined) {
-        next = last ? this.add(values) : new Map();
+        next = last ? this.add(values) : new Node<T>();
         node.set(values[i], next);
       }
       // A number value gets its own key too, so `status: 200` stays on the fast path.
-      if (raw !== values[i] && (typeof raw === 'number' || typeof raw === 'string')) node.set(raw, next);
+      // NaN never equals itself, so an alias for it would never be found, only added again.
+      if (raw !== values[i] && (typeof raw === 'string' || (typeof raw === 'number' && !Number.isNaN(raw))))
+        node.set(raw, next);
       node = next as Node<T>;
     }
     return node as unknown as T;

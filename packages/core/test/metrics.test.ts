@@ -110,6 +110,38 @@ describe('Counter', () => {
   });
 });
 
+describe('series lookup', () => {
+  it('finds the same series for a value as string or number, before and after a node outgrows its short list', () => {
+    const c = new Counter({ name: 'c_total', help: 'c', labelNames: ['code', 'route'], registers: [] });
+    for (let round = 0; round < 2; round++) {
+      for (let code = 200; code < 220; code++) {
+        c.inc({ code, route: '/a' });
+        c.inc({ code: String(code), route: '/a' });
+        c.inc({ code, route: `/r${code}` });
+      }
+    }
+    const values = c.get().values;
+    expect(values).toHaveLength(40);
+    for (const v of values) expect(v.value).toBe(v.labels.route === '/a' ? 4 : 2);
+    c.remove({ code: 205, route: '/a' });
+    expect(c.get().values).toHaveLength(39);
+    c.inc({ code: '205', route: '/a' });
+    expect(c.get().values.find((v) => v.labels.code === '205' && v.labels.route === '/a')?.value).toBe(1);
+  });
+
+  it('keeps one series for a NaN label value however often it comes', () => {
+    const c = new Counter({ name: 'c_total', help: 'c', labelNames: ['x'], registers: [] });
+    for (let i = 0; i < 50; i++) c.inc({ x: Number.NaN });
+    expect(c.get().values).toEqual([{ labels: { x: 'NaN' }, value: 50, metricName: 'c_total' }]);
+  });
+
+  it('refuses an unknown label on the fast path too, once the series exists', () => {
+    const c = new Counter({ name: 'c_total', help: 'c', labelNames: ['a'], registers: [] });
+    c.inc({ a: '1' });
+    expectError(() => c.inc({ a: '1', b: '2' } as never), 'UNKNOWN_LABEL', '"b"');
+  });
+});
+
 describe('Gauge', () => {
   it('sets, increments, decrements, with labels or bound', () => {
     const g = new Gauge({ name: 'g', help: 'g', labelNames: ['k'], registers: [] });
