@@ -48,28 +48,3 @@ export function clusterMetrics(registry: Registry): Pick<Registry, 'metrics'> {
     },
   };
 }
-
-const refreshed = new WeakSet<Registry>();
-
-/**
- * In a cluster, other workers read this process' file between its own scrapes, so values computed
- * by collect callbacks (the process metrics) are refreshed every `intervalMs` rather than only
- * when this worker is scraped. A failing callback is left for the scrape to report.
- */
-export function refreshCollectedValues(registry: Registry, intervalMs = 1000): void {
-  if (refreshed.has(registry)) return;
-  refreshed.add(registry);
-  const ref = new WeakRef(registry);
-  const run = () => {
-    const live = ref.deref();
-    if (live === undefined) return clearInterval(timer);
-    for (const metric of live.getMetricsAsArray()) {
-      try {
-        void Promise.resolve(metric.collect()).catch(() => {});
-      } catch {}
-    }
-  };
-  const timer = setInterval(run, intervalMs);
-  timer.unref();
-  run();
-}

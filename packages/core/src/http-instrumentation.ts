@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { clusterMetrics, refreshCollectedValues } from './cluster-metrics.js';
+import { clusterMetrics } from './cluster-metrics.js';
 import { isMetricsError } from './errors.js';
 import { HttpMetrics } from './http-metrics.js';
 import { type HttpMetricsOptions, type ResolvedHttpOptions, resolveHttpOptions } from './http-options.js';
@@ -10,7 +10,7 @@ import {
   type MetricsResponse,
   pathOf,
 } from './metrics-endpoint.js';
-import { collectDefaultMetrics } from './process-metrics.js';
+import { collectDefaultMetrics, keepProcessMetricsFresh } from './process-metrics.js';
 import type { Registry } from './registry.js';
 import { type ResponseDone, type ResponseSlot, ResponseTracker } from './response-tracker.js';
 
@@ -60,7 +60,8 @@ export function instrumentHttp<Req>(
   const resolved = resolveHttpOptions(options, adapter);
   const metrics = new HttpMetrics<Req>(resolved);
   if (resolved.processMetrics) ensureProcessMetrics(resolved.registry, resolved.prefix);
-  if (resolved.aggregate) refreshCollectedValues(resolved.registry);
+  if (resolved.processMetrics && resolved.registry.storageBackend !== 'memory')
+    keepProcessMetricsFresh(resolved.registry);
   const path = resolved.path;
   const { excludePaths, excludeFn } = resolved;
   return {

@@ -121,3 +121,29 @@ export function collectDefaultMetrics(options: DefaultMetricsOptions = {}): void
   installed.set(registry, metrics);
   if (stop) stopWhenCollected.register(registry, stop);
 }
+
+const refreshed = new WeakSet<Registry>();
+
+/**
+ * Other processes read the process metrics from this process' mmstats file (`mmstats slurp`, the
+ * other workers of a cluster) between its own scrapes, so they are refreshed every `intervalMs`
+ * rather than only when this process is scraped. Only the process metrics: an application's own
+ * collect callbacks may be expensive and run at scrape time only, as in prom-client.
+ */
+export function keepProcessMetricsFresh(registry: Registry, intervalMs = 1000): void {
+  if (refreshed.has(registry) || !installed.has(registry)) return;
+  refreshed.add(registry);
+  const ref = new WeakRef(registry);
+  const run = () => {
+    const live = ref.deref();
+    if (live === undefined) return clearInterval(timer);
+    for (const metric of installed.get(live) ?? []) {
+      try {
+        void Promise.resolve(metric.collect()).catch(() => {});
+      } catch {}
+    }
+  };
+  const timer = setInterval(run, intervalMs);
+  timer.unref();
+  run();
+}

@@ -66,6 +66,17 @@ describe.each(['mmap', 'fallback'] as const)('mmstats files across processes, %s
     expect(values.get('took_seconds_sum')).toBe(3.25);
   });
 
+  it('keeps the file, with its final values, when the process dies of an uncaught exception', async () => {
+    const directory = dirs.make();
+    const child = start({ task: 'throw', directory, backend });
+    expect((await child.exited).code).toBe(1);
+    const files = readdirSync(directory);
+    expect(files).toHaveLength(1);
+    const values = valuesOf(parseFile(join(directory, files[0]!)));
+    expect(values.get('work_total{kind="a"}')).toBe(41);
+    expect(values.get('took_seconds_count')).toBe(2);
+  });
+
   it('a registry that is dropped and garbage-collected closes and removes its file, before exit', async () => {
     const directory = dirs.make();
     const child = start({ task: 'gc', directory, backend }, { nodeArgs: ['--expose-gc'] });

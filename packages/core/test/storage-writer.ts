@@ -5,7 +5,7 @@
 import { Counter, Gauge, Histogram, Registry, register } from '../src/index.js';
 
 interface Job {
-  task: 'crash' | 'exit' | 'load' | 'warn' | 'gc' | 'default';
+  task: 'crash' | 'throw' | 'exit' | 'load' | 'warn' | 'gc' | 'default';
   directory: string;
   backend: 'mmap' | 'fallback';
   removeOnExit?: boolean;
@@ -95,6 +95,14 @@ switch (job.task) {
     say({ files: registry.storageFiles, backend: registry.storageBackend });
     record();
     // No sync(): the exit handler must publish histograms and flush.
+    break;
+  case 'throw':
+    say({ files: registry.storageFiles, backend: registry.storageBackend });
+    record();
+    // An uncaught exception: Node still runs 'exit' listeners, with code 1.
+    setTimeout(() => {
+      throw new Error('crash on purpose');
+    }, 5);
     break;
   case 'load':
     await load(job.durationMs ?? 1000);

@@ -9,7 +9,7 @@ export class OpenFiles {
   private readonly list: ImageFile[] = [];
   private closed = false;
 
-  constructor(private readonly removeOnClose: boolean) {}
+  constructor(private removeOnClose: boolean) {}
 
   add(file: ImageFile): void {
     this.list.push(file);
@@ -37,10 +37,14 @@ export class OpenFiles {
     if (failure !== undefined) throw failure;
   }
 
-  /** Flushes, closes and (unless kept) removes every file; later calls do nothing. */
-  close(): void {
+  /**
+   * Flushes, closes and (unless kept) removes every file; later calls do nothing. `keep` leaves
+   * them in place whatever removeOnClose says (a process that failed: its values are evidence).
+   */
+  close(keep = false): void {
     if (this.closed) return;
     this.closed = true;
+    if (keep) this.removeOnClose = false;
     for (const file of this.list) {
       try {
         file.close(this.removeOnClose);
@@ -63,13 +67,18 @@ const collected = new FinalizationRegistry<Tracked>((entry) => {
 });
 let exitHooked = false;
 
-/** One 'exit' listener for every store of the process (not one each: they can be many). */
-function closeAllAtExit(): void {
+/**
+ * One 'exit' listener for every store of the process (not one each: they can be many). Files are
+ * removed only on a clean exit: after an uncaught exception or `process.exit(1)` they stay,
+ * readable like those of a process that was killed, until `mmstats clean` removes them.
+ */
+function closeAllAtExit(code: number): void {
+  const failed = code !== 0 || (process.exitCode !== undefined && Number(process.exitCode) !== 0);
   for (const entry of tracked) {
     try {
       entry.owner.deref()?.publish();
     } catch {}
-    entry.files.close();
+    entry.files.close(failed);
   }
   tracked.clear();
 }
