@@ -239,6 +239,14 @@ describe('the built binary (dist/cli.cjs, built by `npm run build -w @mmstats/co
     expect(bad.stderr).toMatch(/^mmstats: unknown command "bogus"/);
   });
 
+  it('is the `mmstats` command npm linked at install (node_modules/.bin/mmstats)', () => {
+    const linked = fileURLToPath(new URL('../../../node_modules/.bin/mmstats', import.meta.url));
+    const run = spawnSync(linked, ['slurp', app], { encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toContain('web.status.2XX 5');
+    expect(run.status).toBe(0);
+  });
+
   it('exits quietly (0, nothing on stderr) when its reader closes the pipe', async () => {
     const child: ChildProcess = spawn(
       process.execPath,
