@@ -32,7 +32,7 @@ export {
   type MetricsResponse,
 } from './metrics-endpoint.js';
 export { type MetricsServer, type MetricsServerOptions, startMetricsServer } from './metrics-server.js';
-export { filesToFamilies, renderMmstatsFiles } from './mmstats/aggregate.js';
+export { type FilesToFamiliesOptions, filesToFamilies, renderMmstatsFiles } from './mmstats/aggregate.js';
 export {
   type MmstatsDirectory,
   type MmstatsDiscoverOptions,
