@@ -32,13 +32,20 @@ const routeInfos = new WeakMap<object, RouteInfo>();
 /** Templates whose every match has as many segments as the template: no wildcard, optional part or group. */
 const PLAIN_TEMPLATE = /^[^*?+(){}[\]]*$/;
 
+/** The route of the previous request: a busy route is usually asked for again, and this saves the WeakMap. */
+let lastRoute: object | null = null;
+let lastInfo: RouteInfo | null = null;
+
 function routeInfo(route: RouteLike): RouteInfo {
+  if (route === lastRoute) return lastInfo!;
   let info = routeInfos.get(route);
   if (info === undefined) {
     const path = typeof route.path === 'string' ? route.path : String(route.path);
     info = { path, depth: PLAIN_TEMPLATE.test(path) ? depthOf(path, path.length) : -1, base: '', full: path };
     routeInfos.set(route, info);
   }
+  lastRoute = route;
+  lastInfo = info;
   return info;
 }
 
