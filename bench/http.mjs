@@ -3,9 +3,9 @@
  * HTTP benchmark: Express 5, Fastify 5 and Koa 3, each bare, with our adapter and with the usual
  * alternative, in one run; autocannon on one CPU, the servers on another.
  *
- *   node bench/http.mjs           8 repetitions of 3 s windows, storage:false reference too (~7 min)
- *   node bench/http.mjs --quick   3 repetitions of 1.5 s windows, no storage:false reference (~2 min)
- *   node bench/http.mjs --only koa,fastify --reps 5 --duration 4 --warmup 3 --connections 100
+ *   node bench/http.mjs           8 repetitions of 3 s windows over 2 sets of fresh servers, storage:false reference too (~8 min)
+ *   node bench/http.mjs --quick   3 repetitions of 1.5 s windows, one set of servers, no storage:false reference (~2 min)
+ *   node bench/http.mjs --only koa,fastify --reps 6 --sessions 3 --duration 4 --warmup 3 --connections 100
  *
  * See bench/README.md for how to read the table.
  */
@@ -30,6 +30,7 @@ const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     reps: { type: 'string' },
+    sessions: { type: 'string' },
     duration: { type: 'string' },
     warmup: { type: 'string' },
     connections: { type: 'string', default: '100' },
@@ -39,6 +40,13 @@ const { values: args } = parseArgs({
   },
 });
 const REPS = Number(args.reps ?? (args.quick ? 3 : 8));
+/**
+ * Sets of fresh server processes per framework, the repetitions split between them. Two processes
+ * running the same code differ by a few percent in CPU per request for their whole life (code and
+ * heap layout): measured against bare, that offset looks like a cost, e.g. storage:false "costing"
+ * µs more than file storage. Fresh sets average it out.
+ */
+const SESSIONS = Math.min(REPS, Number(args.sessions ?? (args.quick ? 1 : 2)));
 const DURATION_S = Number(args.duration ?? (args.quick ? 1.5 : 3));
 const WARMUP_S = Number(args.warmup ?? (args.quick ? 2 : 3));
 /** Before each measured window, so the server is under load again when the window opens. */
@@ -102,7 +110,7 @@ function rotation(list, rep) {
 function estimateSeconds(sessions) {
   // Without retries: a busy machine adds up to RETRIES more windows each.
   // Measured overheads: ~1.5 s to start a server, ~0.35 s of autocannon start and IPC per window.
-  const perSession = (n) => n * (WARMUP_S + 2) + REPS * n * (SETTLE_S + DURATION_S + 0.35);
+  const perSession = (n) => SESSIONS * n * (WARMUP_S + 2) + REPS * n * (SETTLE_S + DURATION_S + 0.35);
   return sessions.reduce((total, s) => total + perSession(s.variants.length), 0);
 }
 
@@ -118,8 +126,8 @@ function printPlan(cores, sessions, notes) {
       : 'NOT pinned (taskset missing or fewer than 2 CPUs): expect more noise',
   );
   console.log(
-    `per framework: every variant's server started and warmed ${WARMUP_S} s, then ${REPS} repetitions in which the ` +
-      `variants take turns (rotating): ${SETTLE_S} s settling + ${DURATION_S} s measured`,
+    `per framework, ${SESSIONS} time(s): every variant's server started afresh and warmed ${WARMUP_S} s, then ` +
+      `${REPS} repetitions in all, split between the sets, in which the variants take turns (rotating): ${SETTLE_S} s settling + ${DURATION_S} s measured`,
   );
   console.log(
     `estimated total: ${Math.ceil(seconds / 60)} min (${Math.round(seconds)} s), more if windows must be re-measured`,
@@ -160,18 +168,18 @@ async function measureFairly(fleet, variant, options, label) {
   return best;
 }
 
-/** One framework: start its fleet, warm every server, take turns, check recording, stop. */
-async function runSession({ framework, variants }, cores, runs) {
+/** One set of servers for a framework: start its fleet, warm every server, take turns over reps [from, to), check recording, stop. */
+async function runSession({ framework, variants }, cores, runs, from, to) {
   const fleet = await startFleet(framework.id, variants, cores);
   const options = { connections: CONNECTIONS, settleS: SETTLE_S, seconds: DURATION_S };
   try {
     const live = variants.filter((v) => fleet.servers.get(v).error === null);
     for (const v of variants.filter((x) => !live.includes(x))) {
-      runs.push({ framework: framework.id, variant: v, rep: 0, failed: fleet.servers.get(v).error });
+      runs.push({ framework: framework.id, variant: v, rep: from, failed: fleet.servers.get(v).error });
       process.stderr.write(`${framework.id} ${v}: FAILED to start: ${fleet.servers.get(v).error}\n`);
     }
     for (const v of live) await drive(fleet.load, fleet.servers.get(v).port, CONNECTIONS, WARMUP_S);
-    for (let rep = 0; rep < REPS; rep++) {
+    for (let rep = from; rep < to; rep++) {
       for (const variant of rotation(live, rep)) {
         const label = `[${framework.id} rep ${rep + 1}/${REPS}] ${variant}`;
         const run = await measureFairly(fleet, variant, options, label);
@@ -181,7 +189,8 @@ async function runSession({ framework, variants }, cores, runs) {
     for (const v of live.filter((x) => x !== 'bare')) {
       const recording = await checkRecording(fleet.servers.get(v).port);
       for (const run of runs)
-        if (run.framework === framework.id && run.variant === v) run.recording = recording;
+        if (run.framework === framework.id && run.variant === v && run.rep >= from && run.rep < to)
+          run.recording = recording;
     }
   } finally {
     await stopFleet(fleet);
@@ -276,7 +285,12 @@ async function main() {
   printPlan(cores, sessions, notes);
   const started = Date.now();
   const runs = [];
-  for (const session of sessions) await runSession(session, cores, runs);
+  for (const session of sessions) {
+    for (let k = 0; k < SESSIONS; k++) {
+      const from = Math.round((k * REPS) / SESSIONS);
+      await runSession(session, cores, runs, from, Math.round(((k + 1) * REPS) / SESSIONS));
+    }
+  }
   printTable(runs, sessions);
   console.log(
     `took ${Math.round((Date.now() - started) / 1000)} s; after: ${loadNote(loadavg(), cpus().length)}`,
