@@ -11,8 +11,16 @@ export class ExpositionWriter {
   private used = 0;
   private wide = false;
 
-  constructor(initialBytes = 0) {
-    this.buffer = Buffer.allocUnsafe(Math.max(initialBytes, 64 * 1024));
+  constructor(initialBytes = 0, reuse?: Buffer) {
+    this.buffer =
+      reuse !== undefined && reuse.length >= initialBytes
+        ? reuse
+        : Buffer.allocUnsafe(Math.max(initialBytes, 64 * 1024));
+  }
+
+  /** The buffer, to hand to the next writer: a scrape then allocates nothing outside the heap. */
+  get storage(): Buffer {
+    return this.buffer;
   }
 
   /** Bytes written so far. */

@@ -39,6 +39,7 @@ export class Registry implements RegistryLike {
   private storeInstance: Store | undefined;
   private format: ExpositionFormat = 'text';
   private lastScrapeBytes = 0;
+  private scrapeBuffer: Buffer | undefined;
 
   constructor(private readonly options: RegistryOptions = {}) {
     validateStorageOptions(options.storage);
@@ -170,10 +171,14 @@ export class Registry implements RegistryLike {
     const render = () => {
       const om = format === 'openmetrics';
       // Sized from the last scrape, so a big one is not copied over and over while it grows.
-      const writer = new ExpositionWriter(this.lastScrapeBytes + (this.lastScrapeBytes >>> 3));
+      const writer = new ExpositionWriter(
+        this.lastScrapeBytes + (this.lastScrapeBytes >>> 3),
+        this.scrapeBuffer,
+      );
       for (const metric of this.byName.values()) metric.render(writer, om);
       if (om) writer.write('# EOF\n', true);
       this.lastScrapeBytes = writer.bytes;
+      this.scrapeBuffer = writer.storage.length <= KEEP_SCRAPE_BUFFER ? writer.storage : undefined;
       return writer.toString();
     };
     return pending.length === 0 ? render() : Promise.all(pending).then(render);
@@ -202,6 +207,9 @@ export class Registry implements RegistryLike {
     return merged;
   }
 }
+
+/** Scrape buffers up to this size are kept for the next scrape; bigger ones are not held on to. */
+const KEEP_SCRAPE_BUFFER = 16 * 1024 * 1024;
 
 let defaultInstance: Registry | undefined;
 
