@@ -109,6 +109,23 @@ describe('the registry renders what renderExposition gives for its snapshots', (
   }
 });
 
+describe('scrape after scrape', () => {
+  it('renders exactly the current series when a scrape is smaller than the one before', () => {
+    const registry = new Registry({ storage: false });
+    const c = new Counter({ name: 'c_total', help: 'c', labelNames: ['k'], registers: [registry] });
+    for (let i = 0; i < 5000; i++) c.inc({ k: `value-${i}` });
+    const big = registry.metrics() as string;
+    c.reset();
+    c.inc({ k: 'ünïcode' });
+    const expected = renderExposition([c.snapshot()]);
+    expect(registry.metrics()).toBe(expected);
+    c.reset();
+    c.inc({ k: 'a' });
+    expect(registry.metrics()).toBe('# HELP c_total c\n# TYPE c_total counter\nc_total{k="a"} 1\n');
+    expect(big.length).toBeGreaterThan(100_000);
+  });
+});
+
 describe('exposition read back by the real Prometheus tools', () => {
   it('promtool check metrics accepts the text format', () => {
     if (!toolAvailable('promtool')) return;
