@@ -105,6 +105,62 @@ function serveEndpoint(instrumentation: HttpInstrumentation<Request>, req: Reque
     });
 }
 
+/** An Express router layer, as Express 4 and `router` 2 (Express 5) both build them. */
+interface Layer {
+  handle: unknown;
+  regexp?: { fast_slash?: boolean };
+  slash?: boolean;
+}
+type LayerClass = new (path: string, options: object, fn: RequestHandler) => Layer;
+type Handle = (this: unknown, req: Request, res: Response, callback?: unknown) => unknown;
+interface AppLike {
+  handle?: Handle;
+  _router?: { stack?: Layer[] };
+  router?: { stack?: Layer[] };
+}
+
+/** Apps whose `handle` an instance already wraps. */
+const wrappedApps = new WeakSet<object>();
+
+/**
+ * A middleware layer costs Express a dispatch on every request, several microseconds on its own,
+ * more than the accounting. So, on its first request, the middleware moves the accounting into a
+ * wrapper of the app's `handle` (a plain call, where every request starts) and swaps its own
+ * layer, in place, for one that Express only dispatches for the metrics path: the endpoint keeps
+ * its position behind whatever the app put before it (an auth middleware, say). Only done for a
+ * middleware at the app's root, without an `exclude` predicate (which expects a request Express
+ * has already decorated); otherwise it stays a middleware. Returns whether it moved.
+ */
+function moveIntoApp(
+  req: Request,
+  middleware: RequestHandler,
+  path: string,
+  endpoint: RequestHandler,
+  account: (req: Request, res: Response) => void,
+): boolean {
+  const app = req.app as unknown as AppLike | undefined;
+  if (app === undefined || typeof app.handle !== 'function' || wrappedApps.has(app)) return false;
+  // Express 4 keeps its router in `_router` (its `router` getter throws); Express 5 in `router`.
+  const stack = (app._router ?? app.router)?.stack;
+  if (!Array.isArray(stack)) return false;
+  const at = stack.findIndex((layer) => layer.handle === middleware);
+  const layer = stack[at];
+  if (layer === undefined || !(layer.slash === true || layer.regexp?.fast_slash === true)) return false;
+  const original = app.handle;
+  wrappedApps.add(app);
+  app.handle = function handle(this: unknown, rq: Request, rs: Response, callback?: unknown) {
+    account(rq, rs);
+    return original.call(this, rq, rs, callback);
+  };
+  // Replaced, not removed: requests in flight walk the stack by index.
+  stack[at] = new (layer.constructor as LayerClass)(
+    path,
+    { sensitive: true, strict: false, end: true },
+    endpoint,
+  );
+  return true;
+}
+
 /**
  * Request metrics and a `/metrics` endpoint for Express 4 and 5: `app.use(mmstats())`, before
  * the routes. Responses are timed to their last byte, with the status sent; a client that
@@ -114,12 +170,26 @@ export function mmstats(options?: ExpressMetricsOptions): ExpressMetricsMiddlewa
   const instrumentation = instrumentHttp<Request>(options, '@mmstats/express');
   const metrics = instrumentation.metrics;
   const sized = metrics.wantsSizes;
+  const movable = instrumentation.options.excludeFn === null;
 
   const tracker = instrumentation.createTracker<Request>((req, res, status, start) => {
     const route = routeOf(req);
     metrics.end(req, req.method, route, status, start, sized ? { request: req, response: res } : undefined);
   });
 
+  const account = (req: Request, res: Response): void => {
+    const url = req.url;
+    if (!instrumentation.isEndpoint(url) && !instrumentation.isExcluded(url, req))
+      tracker.track(req, res, req, metrics.begin());
+  };
+
+  // What is left of the middleware once the accounting moved into the app (see moveIntoApp).
+  const endpoint = (req: Request, res: Response, next: NextFunction): void => {
+    if (instrumentation.isEndpoint(req.originalUrl)) serveEndpoint(instrumentation, req, res);
+    else next();
+  };
+
+  let moved = false;
   const middleware = (req: Request, res: Response, next: NextFunction): void => {
     const url = req.url;
     if (instrumentation.isEndpoint(url)) {
@@ -127,6 +197,10 @@ export function mmstats(options?: ExpressMetricsOptions): ExpressMetricsMiddlewa
       return;
     }
     if (!instrumentation.isExcluded(url, req)) tracker.track(req, res, req, metrics.begin());
+    if (!moved && movable) {
+      moved = true;
+      moveIntoApp(req, middleware, instrumentation.path ?? '/metrics', endpoint, account);
+    }
     next();
   };
   return Object.assign(middleware, { registry: instrumentation.registry });
