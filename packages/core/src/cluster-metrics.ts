@@ -1,8 +1,6 @@
 import { basename, dirname, join } from 'node:path';
 import type { ExpositionFormat } from './exposition.js';
-import { renderExposition } from './exposition.js';
-import { filesToFamilies } from './mmstats/aggregate.js';
-import { readMmstatsDirectory } from './mmstats/discover.js';
+import { renderMmstatsFiles } from './mmstats/aggregate.js';
 import type { Registry } from './registry.js';
 
 /**
@@ -38,13 +36,12 @@ function alive(pid: number | undefined): boolean {
 export function clusterMetrics(registry: Registry): Pick<Registry, 'metrics'> {
   return {
     async metrics(format: ExpositionFormat = 'text'): Promise<string> {
+      const own = registry.storageFiles[0];
+      if (own === undefined) return registry.metrics(format);
       // Collect callbacks (process metrics) and histogram publishing put this worker's values in its file.
       await Promise.all(registry.getMetricsAsArray().map((metric) => metric.collect()));
       registry.sync();
-      const own = registry.storageFiles[0];
-      if (own === undefined) return registry.metrics(format);
-      const { files } = readMmstatsDirectory(siblingPattern(own));
-      return renderExposition(filesToFamilies(files, { gaugesOf: (file) => alive(file.pid) }), format);
+      return renderMmstatsFiles(siblingPattern(own), format, { gaugesOf: (file) => alive(file.pid) });
     },
   };
 }

@@ -1,9 +1,10 @@
+import { performance } from 'node:perf_hooks';
 import { sampleLine } from './exposition.js';
 import { isAscii } from './exposition-writer.js';
 import { type Labels, mergeLabels } from './labels.js';
 import { Metric } from './metric.js';
 import { Cell } from './storage/cell.js';
-import { performance, stopwatch } from './timer.js';
+import { stopwatch } from './timer.js';
 import type { MetricConfiguration, MetricType, Sample } from './types.js';
 import { invalidValue } from './validation.js';
 

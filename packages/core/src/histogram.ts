@@ -1,10 +1,11 @@
+import { performance } from 'node:perf_hooks';
 import { formatBound, validateBuckets } from './buckets.js';
-import { formatValue, sampleLine } from './exposition.js';
+import { sampleLine } from './exposition.js';
 import { isAscii } from './exposition-writer.js';
 import { type Labels, mergeLabels } from './labels.js';
 import { Metric } from './metric.js';
 import type { Cell } from './storage/cell.js';
-import { performance, stopwatch } from './timer.js';
+import { stopwatch } from './timer.js';
 import type { MetricConfiguration, MetricType, Sample } from './types.js';
 import { invalidValue } from './validation.js';
 
@@ -177,12 +178,12 @@ export class Histogram<L extends string = string> extends Metric<HistogramChild>
 
   protected seriesText(series: HistogramChild, name: string): string {
     const labels = series.bucketLabels;
-    const bucket = `${name}_bucket{`;
+    const bucket = `${name}_bucket`;
     let text = '';
     let total = 0;
     for (let i = 0; i < labels.length; i++) {
       total += series.bucketCount(i);
-      text += `${bucket}${labels[i]}} ${formatValue(total)}\n`;
+      text += sampleLine(bucket, labels[i]!, total);
     }
     return (
       text +

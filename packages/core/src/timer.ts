@@ -1,7 +1,5 @@
 import { performance } from 'node:perf_hooks';
 
-export { performance };
-
 /** Starts a stopwatch; the returned function gives elapsed seconds. */
 export function stopwatch(): () => number {
   const start = performance.now();

@@ -177,10 +177,11 @@ export function mmstats(options?: ExpressMetricsOptions): ExpressMetricsMiddlewa
     metrics.end(req, req.method, route, status, start, sized ? { request: req, response: res } : undefined);
   });
 
+  const count = (req: Request, res: Response): void => {
+    if (!instrumentation.isExcluded(req.url, req)) tracker.track(req, res, req, metrics.begin());
+  };
   const account = (req: Request, res: Response): void => {
-    const url = req.url;
-    if (!instrumentation.isEndpoint(url) && !instrumentation.isExcluded(url, req))
-      tracker.track(req, res, req, metrics.begin());
+    if (!instrumentation.isEndpoint(req.url)) count(req, res);
   };
 
   // What is left of the middleware once the accounting moved into the app (see moveIntoApp).
@@ -191,12 +192,11 @@ export function mmstats(options?: ExpressMetricsOptions): ExpressMetricsMiddlewa
 
   let moved = false;
   const middleware = (req: Request, res: Response, next: NextFunction): void => {
-    const url = req.url;
-    if (instrumentation.isEndpoint(url)) {
+    if (instrumentation.isEndpoint(req.url)) {
       serveEndpoint(instrumentation, req, res);
       return;
     }
-    if (!instrumentation.isExcluded(url, req)) tracker.track(req, res, req, metrics.begin());
+    count(req, res);
     if (!moved && movable) {
       moved = true;
       moveIntoApp(req, middleware, instrumentation.path ?? '/metrics', endpoint, account);

@@ -88,9 +88,9 @@ export function filesToFamilies(
 export function renderMmstatsFiles(
   targets?: string | readonly string[],
   format: ExpositionFormat = 'text',
-  options: MmstatsDiscoverOptions = {},
+  options: MmstatsDiscoverOptions & FilesToFamiliesOptions = {},
 ): string {
-  return renderExposition(filesToFamilies(readMmstatsDirectory(targets, options).files), format);
+  return renderExposition(filesToFamilies(readMmstatsDirectory(targets, options).files, options), format);
 }
 
 function collectMeta(files: readonly MmstatsFile[]): Map<string, Meta> {

@@ -73,7 +73,8 @@ let exitHooked = false;
  * readable like those of a process that was killed, until `mmstats clean` removes them.
  */
 function closeAllAtExit(code: number): void {
-  const failed = code !== 0 || (process.exitCode !== undefined && Number(process.exitCode) !== 0);
+  // Node passes process.exitCode here when exit() got no code of its own.
+  const failed = code !== 0;
   for (const entry of tracked) {
     try {
       entry.owner.deref()?.publish();
