@@ -1,3 +1,4 @@
+export { describeAdapterExports } from './adapter-exports.js';
 export {
   type ConformanceRoutes,
   type ConformanceTarget,
