@@ -19,6 +19,7 @@ export {
   sampleValue,
   slowStream,
 } from './conformance-http.js';
+export { checkExampleRoutes } from './example-routes.js';
 export { freePort, type RunningProcess, startProgram, waitFor } from './processes.js';
 export { type PromtoolResult, promtoolCheckMetrics } from './promtool.js';
 export { toolAvailable } from './tools.js';
