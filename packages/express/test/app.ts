@@ -1,4 +1,4 @@
-import type { ConformanceRoutes, RunningApp } from '@mmstats/test-utils';
+import type { ConformanceRoutes } from '@mmstats/test-utils';
 import { slowStream } from '@mmstats/test-utils';
 import type express from 'express';
 import { mmstats } from '../dist/index.js';
@@ -42,21 +42,4 @@ export function buildApp(
   api.use('/v1', v1);
   app.use('/api', api);
   return app;
-}
-
-export function listen(app: express.Express): Promise<RunningApp> {
-  return new Promise((resolve, reject) => {
-    const server = app.listen(0, '127.0.0.1');
-    server.once('error', reject);
-    server.once('listening', () =>
-      resolve({
-        server,
-        close: () =>
-          new Promise<void>((done) => {
-            server.close(() => done());
-            server.closeAllConnections();
-          }),
-      }),
-    );
-  });
 }

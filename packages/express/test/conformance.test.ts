@@ -1,11 +1,14 @@
-import { runConformance } from '@mmstats/test-utils';
+import { listenOnLoopback, runConformance } from '@mmstats/test-utils';
 import express5 from 'express';
 import express4 from 'express4';
-import { buildApp, listen } from './app.js';
+import { buildApp } from './app.js';
 
 for (const [name, framework] of [
   ['Express 5', express5],
   ['Express 4', express4],
 ] as const) {
-  runConformance({ name, start: async (options, routes) => listen(buildApp(framework, options, routes)) });
+  runConformance({
+    name,
+    start: async (options, routes) => listenOnLoopback(buildApp(framework, options, routes)),
+  });
 }

@@ -1,5 +1,5 @@
 import Router from '@koa/router';
-import type { ConformanceRoutes, RunningApp } from '@mmstats/test-utils';
+import type { ConformanceRoutes } from '@mmstats/test-utils';
 import { slowStream } from '@mmstats/test-utils';
 import type Koa from 'koa';
 import { mmstats } from '../dist/index.js';
@@ -50,21 +50,4 @@ export function buildApp(
   app.use(router.routes());
   app.use(router.allowedMethods());
   return app;
-}
-
-export function listen(app: Koa): Promise<RunningApp> {
-  return new Promise((resolve, reject) => {
-    const server = app.listen(0, '127.0.0.1');
-    server.once('error', reject);
-    server.once('listening', () =>
-      resolve({
-        server,
-        close: () =>
-          new Promise<void>((done) => {
-            server.close(() => done());
-            server.closeAllConnections();
-          }),
-      }),
-    );
-  });
 }

@@ -30,6 +30,24 @@ export interface RunningApp {
   close(): Promise<void>;
 }
 
+/** Starts an app whose `listen(port, host)` returns its node:http server (Express, Koa) on 127.0.0.1. */
+export function listenOnLoopback(app: { listen(port: number, host: string): Server }): Promise<RunningApp> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(0, '127.0.0.1');
+    server.once('error', reject);
+    server.once('listening', () =>
+      resolve({
+        server,
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => done());
+            server.closeAllConnections();
+          }),
+      }),
+    );
+  });
+}
+
 /**
  * One framework major with its adapter. `start` builds an application with the adapter
  * installed first, given `options` as they are, listening on 127.0.0.1 port 0, with these routes:

@@ -2,6 +2,7 @@ export { describeAdapterExports } from './adapter-exports.js';
 export {
   type ConformanceRoutes,
   type ConformanceTarget,
+  listenOnLoopback,
   PROMETHEUS_ACCEPT,
   type RunningApp,
   runConformance,
