@@ -10,10 +10,12 @@ import type { Registry } from './registry.js';
  * (a custom MMSTATS_FILES) means the whole directory.
  */
 export function siblingPattern(ownFile: string, pid: number = process.pid): string {
+  // Glob characters in the directory or the name stand for themselves: `[*]` matches `*`.
+  const literal = (text: string) => text.replace(/[[\]?*]/g, '[$&]');
   const name = basename(ownFile);
   const at = name.indexOf(`-${pid}-`);
-  const glob = at < 0 ? '*.mmstats' : `${name.slice(0, at)}-*.mmstats`;
-  return join(dirname(ownFile), glob.replace(/[[\]?]/g, '[$&]'));
+  const glob = at < 0 ? '*.mmstats' : `${literal(name.slice(0, at))}-*.mmstats`;
+  return join(literal(dirname(ownFile)), glob);
 }
 
 function alive(pid: number | undefined): boolean {

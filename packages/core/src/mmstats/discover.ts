@@ -118,12 +118,18 @@ function componentRegExp(part: string): RegExp {
     if (c === '*') source += '.*';
     else if (c === '?') source += '.';
     else if (c === '[') {
-      const close = part.indexOf(']', i + 2);
+      // A `]` right after `[` or `[!` belongs to the set (Python's fnmatch).
+      let from = i + 1;
+      if (part[from] === '!') from++;
+      if (part[from] === ']') from++;
+      const close = part.indexOf(']', from);
       if (close < 0) source += '\\[';
       else {
         let set = part.slice(i + 1, close);
-        if (set.startsWith('!')) set = `^${set.slice(1)}`;
-        source += `[${set.replace(/\\/g, '\\\\')}]`;
+        const negated = set.startsWith('!');
+        if (negated) set = set.slice(1);
+        // As in Python's fnmatch, `]` first in a set, `^` and `\` are characters of the set.
+        source += `[${negated ? '^' : ''}${set.replace(/[\\\]^[]/g, '\\$&')}]`;
         i = close;
       }
     } else source += c.replace(/[.+^${}()|\\\]]/g, '\\$&');
