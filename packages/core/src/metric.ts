@@ -39,6 +39,8 @@ export abstract class Metric<S extends SeriesBase = SeriesBase> {
   protected readonly series: SeriesIndex<S>;
   private readonly collectFn: (() => void | Promise<void>) | undefined;
   private single: S | undefined;
+  /** Names and units are ASCII by validation; only the help text may not be. */
+  private readonly helpAscii: boolean;
 
   protected constructor(config: MetricConfiguration, reservedLabels: readonly string[] = []) {
     if (config === null || typeof config !== 'object') {
@@ -59,6 +61,7 @@ export abstract class Metric<S extends SeriesBase = SeriesBase> {
     this.name = sanitizePrefix(prefix) + config.name;
     validateMetricName(this.name);
     this.help = validateHelp(this.name, config.help);
+    this.helpAscii = isAscii(this.help);
     this.labelNames = validateLabelNames(this.name, config.labelNames, reservedLabels);
     this.unit = config.unit ?? '';
     // OpenMetrics wants the family name to end with the unit; only a counter's family drops `_total`.
@@ -167,7 +170,7 @@ export abstract class Metric<S extends SeriesBase = SeriesBase> {
   render(writer: ExpositionWriter, om: boolean): void {
     const name = exposedFamilyName(this.name, this.type, om);
     const header = familyHeader(name, this.help, this.type, this.unit, om);
-    writer.write(header, isAscii(header));
+    writer.write(header, this.helpAscii);
     const sampleName = om && this.type === 'counter' ? `${name}_total` : name;
     for (const series of this.series.all()) writer.write(this.seriesText(series, sampleName), series.ascii);
   }
