@@ -185,8 +185,14 @@ export function mmstats(options?: ExpressMetricsOptions): ExpressMetricsMiddlewa
   };
 
   // What is left of the middleware once the accounting moved into the app (see moveIntoApp).
+  // Its layer only matches the metrics path, with or without a trailing slash; `originalUrl` says
+  // which (also in a sub-app, where it starts with the mount path), and only the exact one is served.
+  const endpointPath = instrumentation.path;
   const endpoint = (req: Request, res: Response, next: NextFunction): void => {
-    if (instrumentation.isEndpoint(req.originalUrl)) serveEndpoint(instrumentation, req, res);
+    const url = req.originalUrl;
+    const q = url.indexOf('?');
+    if (endpointPath !== null && (q < 0 ? url : url.slice(0, q)).endsWith(endpointPath))
+      serveEndpoint(instrumentation, req, res);
     else next();
   };
 
@@ -199,7 +205,7 @@ export function mmstats(options?: ExpressMetricsOptions): ExpressMetricsMiddlewa
     count(req, res);
     if (!moved && movable) {
       moved = true;
-      moveIntoApp(req, middleware, instrumentation.path ?? '/metrics', endpoint, account);
+      moveIntoApp(req, middleware, endpointPath ?? '/metrics', endpoint, account);
     }
     next();
   };

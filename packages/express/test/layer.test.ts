@@ -82,6 +82,25 @@ for (const [name, express] of [
       expect(sampleValue(ok.body, requests, { route: '/a' })).toBe(3);
     });
 
+    it('serves the endpoint of a sub-app once it moved into the sub-app', async () => {
+      const registry = new Registry({ storage: false });
+      const app = express();
+      const sub = express();
+      const middleware = mmstats({ registry, processMetrics: false });
+      sub.use(middleware);
+      sub.get('/d', (_req, res) => {
+        res.send('d');
+      });
+      app.use('/sub', sub);
+      const url = await serve(app);
+      for (let i = 0; i < 3; i++) expect((await get(`${url}/sub/d`)).status).toBe(200);
+      expect(stackOf(sub)).not.toContain(middleware);
+      const scrape = await get(`${url}/sub/metrics?x=1`);
+      expect(scrape.status).toBe(200);
+      expect(sampleValue(scrape.body, requests, { route: '/sub/d' })).toBe(3);
+      expect((await get(`${url}/sub/metrics/`)).status).toBe(404);
+    });
+
     it('stays a plain middleware when mounted under a path or given an exclude predicate', async () => {
       const registry = new Registry({ storage: false });
       const app = express();
