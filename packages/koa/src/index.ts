@@ -3,8 +3,10 @@ import {
   type HttpMetricsOptions,
   instrumentHttp,
   type Registry,
+  type ResponseTracker,
 } from '@mmstats/core';
 import type { Context, Middleware, Next } from 'koa';
+import { watchFinish } from './finish-hook.js';
 
 /** Options of `mmstats()`: the same as the Express and Fastify adapters; `req` is Koa's `ctx`. */
 export type KoaMetricsOptions = HttpMetricsOptions<Context>;
@@ -38,7 +40,7 @@ export function mmstats(options?: KoaMetricsOptions): KoaMetricsMiddleware {
   const metrics = instrumentation.metrics;
   const sized = metrics.wantsSizes;
 
-  const tracker = instrumentation.createTracker<RoutedContext>((ctx, res, status, start) => {
+  const done = (ctx: RoutedContext, status: number, start: number): void => {
     const route = ctx._matchedRoute;
     const req = ctx.req;
     metrics.end(
@@ -47,15 +49,26 @@ export function mmstats(options?: KoaMetricsOptions): KoaMetricsMiddleware {
       typeof route === 'string' || route === undefined ? route : String(route),
       status,
       start,
-      sized ? { request: req, response: res } : undefined,
+      sized ? { request: req, response: ctx.res } : undefined,
     );
-  });
+  };
+  const finish = watchFinish<RoutedContext>(done);
+  // Only for requests the hook cannot watch (HTTP/2): created on first need, because its
+  // diagnostics-channel subscription makes Node build a message for every response in the process.
+  let tracker: ResponseTracker<RoutedContext> | null = null;
+  const fallback = (ctx: RoutedContext, start: number): void => {
+    tracker ??= instrumentation.createTracker<RoutedContext>((c, _res, status, s) => done(c, status, s));
+    tracker.track(ctx.req, ctx.res, ctx, start);
+  };
 
   const middleware = (ctx: RoutedContext, next: Next): Promise<void> => {
     const req = ctx.req;
     const url = req.url ?? '/';
     if (instrumentation.isEndpoint(url)) return serveEndpoint(instrumentation, ctx);
-    if (!instrumentation.isExcluded(url, ctx)) tracker.track(req, ctx.res, ctx, metrics.begin());
+    if (!instrumentation.isExcluded(url, ctx)) {
+      const start = metrics.begin();
+      if (!finish.track(ctx, start)) fallback(ctx, start);
+    }
     return next();
   };
   return Object.assign(middleware, { registry: instrumentation.registry }) as KoaMetricsMiddleware;
