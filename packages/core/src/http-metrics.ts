@@ -11,9 +11,50 @@ import type { Registry } from './registry.js';
  */
 export const CLIENT_CLOSED_REQUEST = 499;
 
-/** Methods kept as they are; any other folds into `_OTHER` (OpenTelemetry's HTTP conventions). */
-const KNOWN_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH'];
-const OTHER_METHOD = '_OTHER';
+/**
+ * `method` label values by method index: the known methods as they are, then `_OTHER`, into which
+ * any other method folds (OpenTelemetry's HTTP conventions).
+ */
+const METHOD_LABELS = [
+  'GET',
+  'HEAD',
+  'POST',
+  'PUT',
+  'DELETE',
+  'CONNECT',
+  'OPTIONS',
+  'TRACE',
+  'PATCH',
+  '_OTHER',
+];
+
+function methodIndex(method: string): number {
+  switch (method) {
+    case 'GET':
+      return 0;
+    case 'HEAD':
+      return 1;
+    case 'POST':
+      return 2;
+    case 'PUT':
+      return 3;
+    case 'DELETE':
+      return 4;
+    case 'CONNECT':
+      return 5;
+    case 'OPTIONS':
+      return 6;
+    case 'TRACE':
+      return 7;
+    case 'PATCH':
+      return 8;
+    default:
+      return 9;
+  }
+}
+
+/** Status keys (a class 0-9, or an exact code 100-999) stay below this; see `seriesOf`. */
+const STATUS_KEYS = 1000;
 const CLASS_LABELS = ['0XX', '1XX', '2XX', '3XX', '4XX', '5XX', '6XX', '7XX', '8XX', '9XX'];
 const LABEL_NAMES = ['method', 'route', 'status'];
 
@@ -27,13 +68,9 @@ class RequestSeries {
   ) {}
 }
 
-/** status key -> series, or with custom labels, status key -> value -> … -> series. */
-type StatusNode = Map<number, RequestSeries | CustomNode>;
+/** (method, status) key -> series, or with custom labels, key -> value -> … -> series. */
+type RouteNode = Map<number, RequestSeries | CustomNode>;
 type CustomNode = Map<string, RequestSeries | CustomNode>;
-interface MethodNode {
-  label: string;
-  routes: Map<string, StatusNode>;
-}
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -55,10 +92,12 @@ export interface SizedMessages {
 
 /**
  * Framework-neutral request accounting: the adapters call `begin()` when a request arrives and
- * `end()` once when its response has ended or its connection closed. The hot path does three
- * Map lookups on values the framework already holds (method, route template, status key) and
- * writes bound series; it builds no strings and no label objects. Series are created on the
- * first request of each combination and cached here.
+ * `end()` once when its response has ended or its connection closed. The hot path does two
+ * Map lookups on values the framework already holds (the route template, then one number made of
+ * the method and the status key) and writes bound series; it builds no strings and no label
+ * objects. Series are created on the first request of each combination and cached here. Few
+ * objects on this path matters more than few instructions: under load each one is a likely
+ * cache miss (three nested Maps cost more in a server than in a loop).
  */
 export class HttpMetrics<Req = unknown> {
   readonly registry: Registry;
@@ -67,8 +106,7 @@ export class HttpMetrics<Req = unknown> {
   private readonly requestSize: Histogram | null;
   private readonly responseSize: Histogram | null;
   private readonly inFlight: GaugeChild;
-  private readonly methods = new Map<string, MethodNode>();
-  private readonly other: MethodNode = { label: OTHER_METHOD, routes: new Map() };
+  private readonly routes = new Map<string, RouteNode>();
   private readonly exact: boolean;
   private readonly unmatched: string;
   private readonly custom: ResolvedHttpOptions<Req>['customLabels'];
@@ -111,7 +149,6 @@ export class HttpMetrics<Req = unknown> {
     this.exact = options.statusCodes === 'exact';
     this.unmatched = options.unmatchedRoute;
     this.custom = options.customLabels;
-    for (const method of KNOWN_METHODS) this.methods.set(method, { label: method, routes: new Map() });
   }
 
   private sizeHistogram(name: string, what: string, buckets: readonly number[] | null): Histogram | null {
@@ -176,17 +213,18 @@ export class HttpMetrics<Req = unknown> {
   }
 
   private seriesOf(req: Req, method: string, route: string, status: number): RequestSeries {
-    const node = this.methods.get(method) ?? this.other;
-    let statuses = node.routes.get(route);
-    if (statuses === undefined) {
-      statuses = new Map();
-      node.routes.set(route, statuses);
+    let node = this.routes.get(route);
+    if (node === undefined) {
+      node = new Map();
+      this.routes.set(route, node);
     }
+    const m = methodIndex(method);
     const key = this.exact ? status : (status / 100) | 0;
-    if (this.custom !== null) return this.customSeries(req, statuses, key, node.label, route);
+    const at = m * STATUS_KEYS + key;
+    if (this.custom !== null) return this.customSeries(req, node, at, METHOD_LABELS[m]!, route, key);
     return (
-      (statuses.get(key) as RequestSeries | undefined) ??
-      this.create(statuses, key, [node.label, route, this.statusLabel(key)])
+      (node.get(at) as RequestSeries | undefined) ??
+      this.create(node, at, [METHOD_LABELS[m]!, route, this.statusLabel(key)])
     );
   }
 
@@ -196,14 +234,15 @@ export class HttpMetrics<Req = unknown> {
 
   private customSeries(
     req: Req,
-    statuses: StatusNode,
-    key: number,
+    node: RouteNode,
+    first: number,
     method: string,
     route: string,
+    key: number,
   ): RequestSeries {
     const values = this.customValues(req);
-    let parent: Map<unknown, RequestSeries | CustomNode> = statuses;
-    let at: unknown = key;
+    let parent: Map<unknown, RequestSeries | CustomNode> = node;
+    let at: unknown = first;
     for (const value of values) {
       let next = parent.get(at) as CustomNode | undefined;
       if (next === undefined) {
