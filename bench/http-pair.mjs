@@ -1,0 +1,92 @@
+#!/usr/bin/env node
+/**
+ * Paired HTTP benchmark: two variants of one framework's bench app served at the same time, on the
+ * same CPU, each under its own load generator, so whatever else the machine does hits both alike.
+ * Each session starts a fresh pair of server processes (the one started first alternates): two
+ * processes running the same code differ by a few percent for their whole life, so only many
+ * sessions average that offset out. Prints the mean difference of server CPU per request (B − A)
+ * with its standard error over sessions.
+ *
+ *   node bench/http-pair.mjs koa bare ours                 24 sessions (~4 min)
+ *   node bench/http-pair.mjs koa bare bare --sessions 30    A/A: what "no difference" looks like
+ *   node bench/http-pair.mjs fastify bare ours --sessions 16 --reps 2 --duration 2 --connections 50
+ *
+ * Both servers share one CPU, so each gets about half of it and CPU per request reads higher than
+ * in bench/http.mjs (more cache contention); compare differences within one run.
+ */
+import { parseArgs } from 'node:util';
+import { pickCores } from './lib/cpu.mjs';
+import { drive, startFleet, stopAllFleets, stopFleet } from './lib/http-fleet.mjs';
+import { ensureBuilt } from './lib/packages.mjs';
+import { median } from './lib/stats.mjs';
+
+const { values: args, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    sessions: { type: 'string', default: '24' },
+    reps: { type: 'string', default: '2' },
+    duration: { type: 'string', default: '2' },
+    connections: { type: 'string', default: '50' },
+  },
+});
+const [framework, a, b] = positionals;
+if (!['express', 'fastify', 'koa'].includes(framework) || a === undefined || b === undefined) {
+  console.error(
+    'usage: node bench/http-pair.mjs <express|fastify|koa> <variant A> <variant B> [--sessions N] [--reps N] [--duration S] [--connections N]\n' +
+      'variants: bare, ours, ours-memory, alternative (see bench/apps/)',
+  );
+  process.exit(2);
+}
+const SESSIONS = Number(args.sessions);
+const REPS = Number(args.reps);
+const DURATION_S = Number(args.duration);
+const CONNECTIONS = Number(args.connections);
+const cores = pickCores() ?? undefined;
+
+for (const pkg of ['core', framework]) ensureBuilt(pkg);
+process.once('SIGINT', () => stopAllFleets().then(() => process.exit(130)));
+
+/** Settles both servers, then measures both over the same window. */
+async function window(pair, seconds) {
+  await Promise.all(pair.map((p) => drive(p.load, p.server.port, CONNECTIONS, 0.5)));
+  for (const p of pair) p.server.child.send({ type: 'mark' });
+  await Promise.all(pair.map((p) => p.server.child.expect('marked', 5000)));
+  await Promise.all(pair.map((p) => drive(p.load, p.server.port, CONNECTIONS, seconds)));
+  for (const p of pair) p.server.child.send({ type: 'report' });
+  const reports = await Promise.all(pair.map((p) => p.server.child.expect('report', 5000)));
+  return reports.map((r) => ({ cpuPerRequest: r.cpuUs / r.requests, requests: r.requests }));
+}
+
+const sessionDiffs = [];
+for (let session = 0; session < SESSIONS; session++) {
+  const order = session % 2 === 0 ? [a, b] : [b, a];
+  const fleets = [];
+  try {
+    for (const variant of order) fleets.push(await startFleet(framework, [variant], cores));
+    const pair = [a, b].map((variant, i) => {
+      const fleet = fleets[order[0] === a ? i : 1 - i];
+      const server = fleet.servers.get(variant);
+      if (server.error !== null) throw new Error(`${framework} ${variant}: ${server.error}`);
+      return { load: fleet.load, server };
+    });
+    await window(pair, 1.5); // warm-up, not counted
+    const diffs = [];
+    for (let rep = 0; rep < REPS; rep++) {
+      const [ra, rb] = await window(pair, DURATION_S);
+      diffs.push(rb.cpuPerRequest - ra.cpuPerRequest);
+      console.log(
+        `session ${session + 1}/${SESSIONS} rep ${rep + 1}: ${a} ${ra.cpuPerRequest.toFixed(2)} µs/req, ${b} ${rb.cpuPerRequest.toFixed(2)} µs/req, B − A ${(rb.cpuPerRequest - ra.cpuPerRequest).toFixed(2)} µs; req ratio B/A ${(rb.requests / ra.requests).toFixed(3)}`,
+      );
+    }
+    sessionDiffs.push(diffs.reduce((x, y) => x + y, 0) / diffs.length);
+  } finally {
+    for (const fleet of fleets) await stopFleet(fleet);
+  }
+}
+
+const n = sessionDiffs.length;
+const mean = sessionDiffs.reduce((x, y) => x + y, 0) / n;
+const sd = n > 1 ? Math.sqrt(sessionDiffs.reduce((s, d) => s + (d - mean) ** 2, 0) / (n - 1)) : 0;
+console.log(
+  `\n${framework}: ${b} − ${a}, server CPU per request over ${n} sessions: mean ${mean >= 0 ? '+' : ''}${mean.toFixed(2)} µs ± ${(sd / Math.sqrt(n)).toFixed(2)} (standard error), median ${median(sessionDiffs).toFixed(2)} µs, session sd ${sd.toFixed(2)}`,
+);
