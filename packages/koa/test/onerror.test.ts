@@ -1,8 +1,6 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import Router from '@koa/router';
 import { Registry } from '@mmstats/core';
-import { get, sampleValue } from '@mmstats/test-utils';
+import { baseUrl, get, listenOnLoopback, type RunningApp, sampleValue } from '@mmstats/test-utils';
 import Koa from 'koa';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { mmstats } from '../dist/index.js';
@@ -12,19 +10,16 @@ import { mmstats } from '../dist/index.js';
  * Applications replace that handler (koa-onerror does `app.context.onerror = …`): their handler
  * must still run, and requests must still be counted, whenever it is replaced.
  */
-let server: Server | null = null;
+let running: RunningApp | null = null;
 
 afterEach(async () => {
-  if (server !== null) await new Promise((resolve) => server!.close(resolve));
-  server = null;
+  await running?.close();
+  running = null;
 });
 
-function start(app: Koa): Promise<string> {
-  return new Promise((resolve) => {
-    server = app.listen(0, '127.0.0.1', () =>
-      resolve(`http://127.0.0.1:${(server!.address() as AddressInfo).port}`),
-    );
-  });
+async function start(app: Koa): Promise<string> {
+  running = await listenOnLoopback(app);
+  return baseUrl(running.server);
 }
 
 function buildApp(registry: Registry): Koa {
