@@ -16,7 +16,7 @@
  */
 import { parseArgs } from 'node:util';
 import { pickCores } from './lib/cpu.mjs';
-import { drive, startFleet, stopAllFleets, stopFleet } from './lib/http-fleet.mjs';
+import { measureWindow, startFleet, stopAllFleets, stopFleet } from './lib/http-fleet.mjs';
 import { ensureBuilt } from './lib/packages.mjs';
 import { median } from './lib/stats.mjs';
 
@@ -46,15 +46,10 @@ const cores = pickCores() ?? undefined;
 for (const pkg of ['core', framework]) ensureBuilt(pkg);
 process.once('SIGINT', () => stopAllFleets().then(() => process.exit(130)));
 
-/** Settles both servers, then measures both over the same window. */
-async function window(pair, seconds) {
-  await Promise.all(pair.map((p) => drive(p.load, p.server.port, CONNECTIONS, 0.5)));
-  for (const p of pair) p.server.child.send({ type: 'mark' });
-  await Promise.all(pair.map((p) => p.server.child.expect('marked', 5000)));
-  await Promise.all(pair.map((p) => drive(p.load, p.server.port, CONNECTIONS, seconds)));
-  for (const p of pair) p.server.child.send({ type: 'report' });
-  const reports = await Promise.all(pair.map((p) => p.server.child.expect('report', 5000)));
-  return reports.map((r) => ({ cpuPerRequest: r.cpuUs / r.requests, requests: r.requests }));
+/** Both servers measured over the same window (see measureWindow), started together. */
+function window(pair, seconds) {
+  const settings = { connections: CONNECTIONS, settleS: 0.5, seconds };
+  return Promise.all(pair.map((p) => measureWindow(p.load, p.server, settings)));
 }
 
 const sessionDiffs = [];
@@ -75,7 +70,7 @@ for (let session = 0; session < SESSIONS; session++) {
       const [ra, rb] = await window(pair, DURATION_S);
       diffs.push(rb.cpuPerRequest - ra.cpuPerRequest);
       console.log(
-        `session ${session + 1}/${SESSIONS} rep ${rep + 1}: ${a} ${ra.cpuPerRequest.toFixed(2)} µs/req, ${b} ${rb.cpuPerRequest.toFixed(2)} µs/req, B − A ${(rb.cpuPerRequest - ra.cpuPerRequest).toFixed(2)} µs; req ratio B/A ${(rb.requests / ra.requests).toFixed(3)}`,
+        `session ${session + 1}/${SESSIONS} rep ${rep + 1}: ${a} ${ra.cpuPerRequest.toFixed(2)} µs/req, ${b} ${rb.cpuPerRequest.toFixed(2)} µs/req, B − A ${(rb.cpuPerRequest - ra.cpuPerRequest).toFixed(2)} µs; req ratio B/A ${(rb.served / ra.served).toFixed(3)}`,
       );
     }
     sessionDiffs.push(diffs.reduce((x, y) => x + y, 0) / diffs.length);
