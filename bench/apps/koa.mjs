@@ -53,6 +53,18 @@ async function addMetrics(app) {
     app.use(await promClientMiddleware());
     return;
   }
+  // Probes for what merely having the adapter in the process costs (bench/README.md): the adapter
+  // imported and a middleware created but never installed, or only @mmstats/core imported.
+  if (variant === 'probe-idle' || variant === 'probe-idle-memory') {
+    const { mmstats } = await import('@mmstats/koa');
+    const storage = variant === 'probe-idle-memory' ? { storage: false } : {};
+    globalThis.unusedMiddleware = mmstats({ processMetrics: false, ...storage });
+    return;
+  }
+  if (variant === 'probe-import-core') {
+    globalThis.unusedCore = await import('@mmstats/core');
+    return;
+  }
   throw unknownVariant('koa');
 }
 
