@@ -18,6 +18,11 @@ async function addMetrics(app) {
     await app.register(fastifyMetrics, { endpoint: '/metrics', defaultMetrics: { enabled: false } });
     return;
   }
+  // Probe: what merely loading @mmstats/core costs, with no hook installed (bench/README.md).
+  if (variant === 'probe-import-core') {
+    globalThis.unusedCore = await import('@mmstats/core');
+    return;
+  }
   throw unknownVariant('fastify');
 }
 

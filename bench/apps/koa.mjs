@@ -54,7 +54,7 @@ async function addMetrics(app) {
     return;
   }
   // Probes for what merely having the adapter in the process costs (bench/README.md): the adapter
-  // imported and a middleware created but never installed, or only @mmstats/core imported.
+  // imported and a middleware created but never installed, or only a library imported.
   if (variant === 'probe-idle' || variant === 'probe-idle-memory') {
     const { mmstats } = await import('@mmstats/koa');
     const storage = variant === 'probe-idle-memory' ? { storage: false } : {};
@@ -63,6 +63,11 @@ async function addMetrics(app) {
   }
   if (variant === 'probe-import-core') {
     globalThis.unusedCore = await import('@mmstats/core');
+    return;
+  }
+  // The same for a library of about the same size that is not ours.
+  if (variant === 'probe-import-prom-client') {
+    globalThis.unusedPromClient = await import('prom-client');
     return;
   }
   throw unknownVariant('koa');
