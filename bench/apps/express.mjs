@@ -1,7 +1,7 @@
 /** Express 5 for bench/http.mjs: `node bench/apps/express.mjs <variant>`. */
 import { createServer } from 'node:http';
 import express from 'express';
-import { served, serveHttp, unknownVariant, variant } from '../lib/server-harness.mjs';
+import { importProbe, served, serveHttp, unknownVariant, variant } from '../lib/server-harness.mjs';
 
 async function addMetrics(app) {
   if (variant === 'bare') return;
@@ -17,6 +17,7 @@ async function addMetrics(app) {
     app.use(promBundle({ includeMethod: true, includePath: true }));
     return;
   }
+  if (await importProbe()) return;
   throw unknownVariant('express');
 }
 

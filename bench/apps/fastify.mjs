@@ -1,6 +1,6 @@
 /** Fastify 5 for bench/http.mjs: `node bench/apps/fastify.mjs <variant>`. */
 import Fastify from 'fastify';
-import { runHarness, served, unknownVariant, variant } from '../lib/server-harness.mjs';
+import { importProbe, runHarness, served, unknownVariant, variant } from '../lib/server-harness.mjs';
 
 async function addMetrics(app) {
   if (variant === 'bare') return;
@@ -18,11 +18,7 @@ async function addMetrics(app) {
     await app.register(fastifyMetrics, { endpoint: '/metrics', defaultMetrics: { enabled: false } });
     return;
   }
-  // Probe: what merely loading @mmstats/core costs, with no hook installed (bench/README.md).
-  if (variant === 'probe-import-core') {
-    globalThis.unusedCore = await import('@mmstats/core');
-    return;
-  }
+  if (await importProbe()) return;
   throw unknownVariant('fastify');
 }
 

@@ -2,7 +2,7 @@
 import { createServer } from 'node:http';
 import Router from '@koa/router';
 import Koa from 'koa';
-import { served, serveHttp, unknownVariant, variant } from '../lib/server-harness.mjs';
+import { importProbe, served, serveHttp, unknownVariant, variant } from '../lib/server-harness.mjs';
 
 /**
  * What Koa users write with prom-client today (the npm Koa exporters are dormant): a histogram and
@@ -61,16 +61,8 @@ async function addMetrics(app) {
     globalThis.unusedMiddleware = mmstats({ processMetrics: false, ...storage });
     return;
   }
-  if (variant === 'probe-import-core') {
-    globalThis.unusedCore = await import('@mmstats/core');
-    return;
-  }
-  // The same for a library of about the same size that is not ours.
-  if (variant === 'probe-import-prom-client') {
-    globalThis.unusedPromClient = await import('prom-client');
-    return;
-  }
-  throw unknownVariant('koa');
+  if (await importProbe()) return;
+  throw unknownVariant('koa', ['probe-idle', 'probe-idle-memory']);
 }
 
 const app = new Koa();
