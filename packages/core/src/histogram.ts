@@ -23,8 +23,8 @@ export interface HistogramConfiguration<L extends string = string> extends Metri
 export class HistogramChild {
   /**
    * Per-bucket (not cumulative) counts, the +Inf one last, then the sum, then the count. One
-   * array rather than two number fields: each double field is a heap box of its own, and on a
-   * server every extra object an observation touches is another likely cache miss.
+   * array rather than two number fields, each of which would be a heap box of its own, so an
+   * observation touches one object.
    */
   private readonly counts: Float64Array;
   private readonly sumAt: number;
