@@ -10,8 +10,8 @@
  *   node bench/http-instructions.mjs express bare ours ours-memory --reps 2
  *   node bench/http-instructions.mjs koa bare ours --functions        where the difference is
  *
- * Under callgrind a request takes ~50× longer, so work driven by timers (file storage's publish,
- * GC idle tasks) lands on ~50× fewer requests than it does at full speed: `ours-memory`
+ * Under callgrind a request takes tens of times longer, so work driven by timers (file storage's
+ * publish, GC idle tasks) lands on that many times fewer requests than at full speed: `ours-memory`
  * (storage: false) shows how much of a difference that is. Needs `valgrind` and
  * `callgrind_control` (Debian package valgrind); the servers bind 127.0.0.1 and stop by their PID.
  */

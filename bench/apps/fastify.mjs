@@ -18,8 +18,13 @@ async function addMetrics(app) {
     await app.register(fastifyMetrics, { endpoint: '/metrics', defaultMetrics: { enabled: false } });
     return;
   }
+  // Probe for what Fastify itself charges for one hook (bench/README.md): a no-op onRequest hook.
+  if (variant === 'probe-hook') {
+    app.addHook('onRequest', (_request, _reply, done) => done());
+    return;
+  }
   if (await importProbe()) return;
-  throw unknownVariant('fastify');
+  throw unknownVariant('fastify', ['probe-hook']);
 }
 
 const app = Fastify({ logger: false });
