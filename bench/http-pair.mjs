@@ -33,7 +33,7 @@ const [framework, a, b] = positionals;
 if (!['express', 'fastify', 'koa'].includes(framework) || a === undefined || b === undefined) {
   console.error(
     'usage: node bench/http-pair.mjs <express|fastify|koa> <variant A> <variant B> [--sessions N] [--reps N] [--duration S] [--connections N]\n' +
-      'variants: bare, ours, ours-memory, alternative, probe-import-core, probe-import-prom-client; Koa also probe-idle, probe-idle-memory; Fastify also probe-hook (see bench/apps/)',
+      'variants: bare, ours, ours-memory, alternative, probe-import-core, probe-import-prom-client; Koa also probe-idle, probe-idle-memory, probe-noop; Fastify also probe-hook (see bench/apps/)',
   );
   process.exit(2);
 }

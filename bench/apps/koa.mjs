@@ -61,8 +61,13 @@ async function addMetrics(app) {
     globalThis.unusedMiddleware = mmstats({ processMetrics: false, ...storage });
     return;
   }
+  // What any middleware costs Koa (bench/README.md): one that only calls next().
+  if (variant === 'probe-noop') {
+    app.use((_ctx, next) => next());
+    return;
+  }
   if (await importProbe()) return;
-  throw unknownVariant('koa', ['probe-idle', 'probe-idle-memory']);
+  throw unknownVariant('koa', ['probe-idle', 'probe-idle-memory', 'probe-noop']);
 }
 
 const app = new Koa();
