@@ -21,10 +21,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
+import { appArguments } from './lib/app-variants.mjs';
 import { readCallgrind } from './lib/callgrind.mjs';
 import { ensureBuilt, ROOT } from './lib/packages.mjs';
 import { startChild } from './lib/processes.mjs';
 import { median } from './lib/stats.mjs';
+import { userRequests } from './lib/user-requests.mjs';
 
 const { values: args, positionals } = parseArgs({
   allowPositionals: true,
@@ -36,14 +38,13 @@ const { values: args, positionals } = parseArgs({
     functions: { type: 'boolean', default: false },
   },
 });
-const [framework, ...variants] = positionals;
-if (!['express', 'fastify', 'koa'].includes(framework) || variants.length === 0) {
-  console.error(
-    'usage: node bench/http-instructions.mjs <express|fastify|koa> <variant>... [--reps N] [--warmup N] [--requests N] [--connections N] [--functions]\n' +
-      'variants: those of bench/apps/<framework>.mjs (bare, ours, ours-memory, alternative, probe-*)',
-  );
-  process.exit(2);
-}
+const parsed = appArguments(
+  positionals,
+  { min: 1 },
+  'node bench/http-instructions.mjs <express|fastify|koa> <variant>... [--reps N] [--warmup N] [--requests N] [--connections N] [--functions]',
+);
+if (parsed === null) process.exit(2);
+const { framework, variants } = parsed;
 const REPS = Number(args.reps);
 const WARMUP = Number(args.warmup);
 const REQUESTS = Number(args.requests);
@@ -60,25 +61,13 @@ for (const tool of ['valgrind', 'callgrind_control']) {
 }
 for (const pkg of ['core', framework]) ensureBuilt(pkg);
 
-const IDS = 10_000;
-let id = 0;
-
-/** Exactly `amount` requests to the bench route, each for another id as in bench/lib/load.mjs. */
+/** Exactly `amount` requests to the bench route (see lib/user-requests.mjs). */
 async function load(port, amount) {
   const result = await autocannon({
     url: `http://127.0.0.1:${port}`,
     connections: CONNECTIONS,
     amount,
-    requests: [
-      {
-        method: 'GET',
-        setupRequest: (request) => {
-          id = id === IDS ? 1 : id + 1;
-          request.path = `/users/${id}`;
-          return request;
-        },
-      },
-    ],
+    requests: userRequests(),
   });
   if (result.errors > 0 || result.non2xx > 0)
     throw new Error(`load on port ${port}: ${result.errors} errors, ${result.non2xx} non-2xx responses`);

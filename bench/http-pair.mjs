@@ -15,6 +15,7 @@
  * in bench/http.mjs (more cache contention); compare differences within one run.
  */
 import { parseArgs } from 'node:util';
+import { appArguments } from './lib/app-variants.mjs';
 import { pickCores } from './lib/cpu.mjs';
 import { measureWindow, startFleet, stopAllFleets, stopFleet } from './lib/http-fleet.mjs';
 import { ensureBuilt } from './lib/packages.mjs';
@@ -29,14 +30,16 @@ const { values: args, positionals } = parseArgs({
     connections: { type: 'string', default: '50' },
   },
 });
-const [framework, a, b] = positionals;
-if (!['express', 'fastify', 'koa'].includes(framework) || a === undefined || b === undefined) {
-  console.error(
-    'usage: node bench/http-pair.mjs <express|fastify|koa> <variant A> <variant B> [--sessions N] [--reps N] [--duration S] [--connections N]\n' +
-      'variants: bare, ours, ours-memory, alternative, probe-import-core, probe-import-prom-client; Koa also probe-idle, probe-idle-memory, probe-noop; Fastify also probe-hook (see bench/apps/)',
-  );
-  process.exit(2);
-}
+const parsed = appArguments(
+  positionals,
+  { min: 2, max: 2 },
+  'node bench/http-pair.mjs <express|fastify|koa> <variant A> <variant B> [--sessions N] [--reps N] [--duration S] [--connections N]',
+);
+if (parsed === null) process.exit(2);
+const {
+  framework,
+  variants: [a, b],
+} = parsed;
 const SESSIONS = Number(args.sessions);
 const REPS = Number(args.reps);
 const DURATION_S = Number(args.duration);

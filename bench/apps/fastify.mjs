@@ -24,7 +24,7 @@ async function addMetrics(app) {
     return;
   }
   if (await importProbe()) return;
-  throw unknownVariant('fastify', ['probe-hook']);
+  throw unknownVariant('fastify');
 }
 
 const app = Fastify({ logger: false });

@@ -67,7 +67,7 @@ async function addMetrics(app) {
     return;
   }
   if (await importProbe()) return;
-  throw unknownVariant('koa', ['probe-idle', 'probe-idle-memory', 'probe-noop']);
+  throw unknownVariant('koa');
 }
 
 const app = new Koa();

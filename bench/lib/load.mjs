@@ -4,29 +4,17 @@
  *   -> { type: 'run', port, connections, seconds }
  *   <- { type: 'done', requests, durationS, rps, non2xx, errors, p50, p99 }
  *   -> { type: 'stop' }
- * Every request asks for another id (`GET /users/1`, `/users/2`, …), so the route is parameterised
- * for real and nothing can be cached by URL.
+ * Every request asks for another id (see user-requests.mjs).
  */
 import autocannon from 'autocannon';
-
-const IDS = 10_000;
-let id = 0;
+import { userRequests } from './user-requests.mjs';
 
 function load(port, connections, seconds) {
   return autocannon({
     url: `http://127.0.0.1:${port}`,
     connections,
     duration: seconds,
-    requests: [
-      {
-        method: 'GET',
-        setupRequest: (request) => {
-          id = id === IDS ? 1 : id + 1;
-          request.path = `/users/${id}`;
-          return request;
-        },
-      },
-    ],
+    requests: userRequests(),
   });
 }
 

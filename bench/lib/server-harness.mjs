@@ -7,16 +7,12 @@
  *   -> { type: 'stop' }    close the server and exit
  * CPU time is process.cpuUsage() (user + system, every thread) over the window.
  */
+import { appVariants, IMPORT_PROBES } from './app-variants.mjs';
+
 export const served = { count: 0 };
 
 /** The variant this server was started as (`bare`, `ours`, `ours-memory`, `alternative`). */
 export const variant = process.argv[2] ?? 'bare';
-
-/**
- * Libraries the `probe-import-*` variants load and keep without using them, for what loading
- * alone costs a server (bench/README.md): ours, and prom-client, of about the same size.
- */
-const IMPORT_PROBES = { 'probe-import-core': '@mmstats/core', 'probe-import-prom-client': 'prom-client' };
 
 /** Loads the library of an import probe variant; false when this variant is not one. */
 export async function importProbe() {
@@ -26,9 +22,10 @@ export async function importProbe() {
   return true;
 }
 
-export function unknownVariant(framework, more = []) {
-  const known = ['bare', 'ours', 'ours-memory', 'alternative', ...more, ...Object.keys(IMPORT_PROBES)];
-  return new Error(`bench/apps/${framework}.mjs: unknown variant "${variant}"; use ${known.join(', ')}.`);
+export function unknownVariant(framework) {
+  return new Error(
+    `bench/apps/${framework}.mjs: unknown variant "${variant}"; use ${appVariants(framework).join(', ')}.`,
+  );
 }
 
 /** Reports `port` to the orchestrator, then answers its messages until told to stop. */
