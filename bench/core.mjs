@@ -11,7 +11,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
-import { parseArgs } from 'node:util';
+import { benchArgs } from './lib/args.mjs';
 import { CASES, compileCase, createMetrics } from './lib/core-cases.mjs';
 import { closeRegistries, probeFileStorage, removeTempDirectories, VARIANTS } from './lib/core-variants.mjs';
 import { loadNote } from './lib/cpu.mjs';
@@ -21,7 +21,7 @@ import { median, spread } from './lib/stats.mjs';
 import { formatNs, formatRatio, markdownTable } from './lib/table.mjs';
 import { calibrate, collectGarbage, timeBatch, warmUp } from './lib/timing.mjs';
 
-const { values: args } = parseArgs({
+const { values: args } = benchArgs('bench/core.mjs', {
   options: {
     quick: { type: 'boolean', default: false },
     fork: { type: 'boolean', default: false },

@@ -14,13 +14,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
+import { benchArgs } from './lib/args.mjs';
 import { ensureBuilt, ROOT } from './lib/packages.mjs';
 import { median, spread } from './lib/stats.mjs';
 import { formatNs, markdownTable } from './lib/table.mjs';
 import { calibrate, collectGarbage, timeBatch, warmUp } from './lib/timing.mjs';
 
-const { values: args } = parseArgs({
+const { values: args } = benchArgs('bench/files.mjs', {
   options: {
     quick: { type: 'boolean', default: false },
     reps: { type: 'string' },

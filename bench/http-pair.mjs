@@ -14,14 +14,14 @@
  * Both servers share one CPU, so each gets about half of it and CPU per request reads higher than
  * in bench/http.mjs (more cache contention); compare differences within one run.
  */
-import { parseArgs } from 'node:util';
 import { appArguments } from './lib/app-variants.mjs';
+import { benchArgs } from './lib/args.mjs';
 import { pickCores } from './lib/cpu.mjs';
 import { measureWindow, startFleet, stopAllFleets, stopFleet } from './lib/http-fleet.mjs';
 import { ensureBuilt } from './lib/packages.mjs';
 import { median } from './lib/stats.mjs';
 
-const { values: args, positionals } = parseArgs({
+const { values: args, positionals } = benchArgs('bench/http-pair.mjs', {
   allowPositionals: true,
   options: {
     sessions: { type: 'string', default: '24' },

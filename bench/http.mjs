@@ -12,7 +12,7 @@
 import { createRequire } from 'node:module';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { benchArgs } from './lib/args.mjs';
 import { loadNote, pickCores, pinProcess } from './lib/cpu.mjs';
 import {
   checkRecording,
@@ -26,7 +26,7 @@ import { buildState, ensureBuilt, ROOT } from './lib/packages.mjs';
 import { median, spread } from './lib/stats.mjs';
 import { markdownTable } from './lib/table.mjs';
 
-const { values: args } = parseArgs({
+const { values: args } = benchArgs('bench/http.mjs', {
   options: {
     quick: { type: 'boolean', default: false },
     reps: { type: 'string' },
