@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 
 /**
- * Instructions per function from one callgrind output file, JIT-compiled JavaScript named through
- * the perf map Node writes with `--perf-basic-prof` (callgrind itself only sees addresses there).
- * Returns, per function name, its own instructions (`self`) and what each function it called cost
- * in all (`calls`: callee name -> instructions, callees included).
+ * Costs per function from one callgrind output file, JIT-compiled JavaScript named through the
+ * perf map Node writes with `--perf-basic-prof` (callgrind itself only sees addresses there).
+ * `event` picks the column (`Ir` instructions; with `--cache-sim=yes` also `I1mr`, `D1mr`, …).
+ * Returns, per function name, its own cost (`self`) and what each function it called cost in all
+ * (`calls`: callee name -> cost, callees included).
  */
-export function readCallgrind(file, perfMapFile) {
+export function readCallgrind(file, perfMapFile, event = 'Ir') {
   const jit = readPerfMap(perfMapFile);
   const names = new Map();
   const self = new Map();
@@ -14,6 +15,7 @@ export function readCallgrind(file, perfMapFile) {
   let fn = null;
   let callee = null;
   let callCostNext = false;
+  let column = -1;
 
   const name = (token) => {
     const m = /^\((\d+)\)(?: (.*))?$/.exec(token);
@@ -27,8 +29,10 @@ export function readCallgrind(file, perfMapFile) {
     if (line.startsWith('fn=')) fn = jit(name(line.slice(3)));
     else if (line.startsWith('cfn=')) callee = jit(name(line.slice(4)));
     else if (line.startsWith('calls=')) callCostNext = true;
+    else if (line.startsWith('events:')) column = eventColumn(line, event);
     else if (/^[0-9+\-*]/.test(line)) {
-      const cost = Number(line.slice(line.lastIndexOf(' ') + 1));
+      // A cost line: a position, then one number per event; trailing zeros may be left out.
+      const cost = Number(line.trim().split(/\s+/)[1 + column] ?? 0);
       if (callCostNext) {
         if (!calls.has(fn)) calls.set(fn, new Map());
         add(calls.get(fn), callee, cost);
@@ -37,6 +41,27 @@ export function readCallgrind(file, perfMapFile) {
     }
   }
   return { self, calls };
+}
+
+/** The file's totals by event name, from its `events:` and `summary:` lines. */
+export function readTotals(file) {
+  const text = readFileSync(file, 'utf8');
+  const events = /^events: (.*)$/m.exec(text);
+  const summary = /^summary: (.*)$/m.exec(text);
+  if (events === null || summary === null) throw new Error(`${file}: no events or summary line`);
+  const values = summary[1].trim().split(/\s+/).map(Number);
+  return new Map(
+    events[1]
+      .trim()
+      .split(/\s+/)
+      .map((e, i) => [e, values[i] ?? 0]),
+  );
+}
+
+function eventColumn(line, event) {
+  const column = line.slice('events:'.length).trim().split(/\s+/).indexOf(event);
+  if (column < 0) throw new Error(`callgrind output has no event ${event} (${line})`);
+  return column;
 }
 
 /** Names an address-only function through the perf map: `JS:*name file:line:col` and the like. */
