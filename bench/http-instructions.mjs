@@ -136,10 +136,7 @@ async function countOnce(variant) {
       ]),
     );
     const profile = FUNCTIONS
-      ? {
-          Ir: readCallgrind(file, perfMap(child.pid)),
-          ...(CACHE ? { I1mr: readCallgrind(file, perfMap(child.pid), 'I1mr') } : {}),
-        }
+      ? readCallgrind(file, perfMap(child.pid), CACHE ? ['Ir', 'I1mr'] : ['Ir'])
       : null;
     return { ir: totals.get('Ir') / requests, misses, profile, requests };
   } finally {

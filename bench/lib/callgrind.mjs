@@ -3,19 +3,18 @@ import { readFileSync } from 'node:fs';
 /**
  * Costs per function from one callgrind output file, JIT-compiled JavaScript named through the
  * perf map Node writes with `--perf-basic-prof` (callgrind itself only sees addresses there).
- * `event` picks the column (`Ir` instructions; with `--cache-sim=yes` also `I1mr`, `D1mr`, …).
- * Returns, per function name, its own cost (`self`) and what each function it called cost in all
- * (`calls`: callee name -> cost, callees included).
+ * `events` picks the columns (`Ir` instructions; with `--cache-sim=yes` also `I1mr`, `D1mr`, …),
+ * all read in one pass over the file. Returns, per event, per function name, its own cost (`self`)
+ * and what each function it called cost in all (`calls`: callee name -> cost, callees included).
  */
-export function readCallgrind(file, perfMapFile, event = 'Ir') {
+export function readCallgrind(file, perfMapFile, events = ['Ir']) {
   const jit = readPerfMap(perfMapFile);
   const names = new Map();
-  const self = new Map();
-  const calls = new Map();
+  const costs = Object.fromEntries(events.map((e) => [e, { self: new Map(), calls: new Map() }]));
   let fn = null;
   let callee = null;
   let callCostNext = false;
-  let column = -1;
+  let columns = [];
 
   const name = (token) => {
     const m = /^\((\d+)\)(?: (.*))?$/.exec(token);
@@ -29,18 +28,22 @@ export function readCallgrind(file, perfMapFile, event = 'Ir') {
     if (line.startsWith('fn=')) fn = jit(name(line.slice(3)));
     else if (line.startsWith('cfn=')) callee = jit(name(line.slice(4)));
     else if (line.startsWith('calls=')) callCostNext = true;
-    else if (line.startsWith('events:')) column = eventColumn(line, event);
+    else if (line.startsWith('events:')) columns = events.map((e) => eventColumn(line, e));
     else if (/^[0-9+\-*]/.test(line)) {
       // A cost line: a position, then one number per event; trailing zeros may be left out.
-      const cost = Number(line.trim().split(/\s+/)[1 + column] ?? 0);
-      if (callCostNext) {
-        if (!calls.has(fn)) calls.set(fn, new Map());
-        add(calls.get(fn), callee, cost);
-        callCostNext = false;
-      } else add(self, fn, cost);
+      const fields = line.trim().split(/\s+/);
+      events.forEach((event, i) => {
+        const cost = Number(fields[1 + columns[i]] ?? 0);
+        const { self, calls } = costs[event];
+        if (callCostNext) {
+          if (!calls.has(fn)) calls.set(fn, new Map());
+          add(calls.get(fn), callee, cost);
+        } else add(self, fn, cost);
+      });
+      callCostNext = false;
     }
   }
-  return { self, calls };
+  return costs;
 }
 
 /** The file's totals by event name, from its `events:` and `summary:` lines. */
