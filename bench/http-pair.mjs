@@ -55,7 +55,17 @@ function window(pair, seconds) {
   return Promise.all(pair.map((p) => measureWindow(p.load, p.server, settings)));
 }
 
-const sessionDiffs = [];
+/** Per-request CPU by where it was spent: the total, then its parts (see server-harness.mjs). */
+const PARTS = {
+  total: (r) => r.cpuPerRequest,
+  user: (r) => r.userPerRequest,
+  system: (r) => r.systemPerRequest,
+  'main thread': (r) => r.mainPerRequest,
+  'other threads': (r) => (r.mainPerRequest === null ? null : r.cpuPerRequest - r.mainPerRequest),
+};
+/** Session means of B − A, by part, and every window's value of A (for scale). */
+const sessionDiffs = Object.fromEntries(Object.keys(PARTS).map((part) => [part, []]));
+const valuesOfA = Object.fromEntries(Object.keys(PARTS).map((part) => [part, []]));
 for (let session = 0; session < SESSIONS; session++) {
   const order = session % 2 === 0 ? [a, b] : [b, a];
   const fleets = [];
@@ -68,23 +78,45 @@ for (let session = 0; session < SESSIONS; session++) {
       return { load: fleet.load, server };
     });
     await window(pair, 1.5); // warm-up, not counted
-    const diffs = [];
+    const diffs = Object.fromEntries(Object.keys(PARTS).map((part) => [part, []]));
     for (let rep = 0; rep < REPS; rep++) {
       const [ra, rb] = await window(pair, DURATION_S);
-      diffs.push(rb.cpuPerRequest - ra.cpuPerRequest);
+      for (const [part, of] of Object.entries(PARTS)) {
+        const va = of(ra);
+        const vb = of(rb);
+        if (va !== null && vb !== null) {
+          diffs[part].push(vb - va);
+          valuesOfA[part].push(va);
+        }
+      }
       console.log(
         `session ${session + 1}/${SESSIONS} rep ${rep + 1}: ${a} ${ra.cpuPerRequest.toFixed(2)} µs/req, ${b} ${rb.cpuPerRequest.toFixed(2)} µs/req, B − A ${(rb.cpuPerRequest - ra.cpuPerRequest).toFixed(2)} µs; req ratio B/A ${(rb.served / ra.served).toFixed(3)}`,
       );
     }
-    sessionDiffs.push(diffs.reduce((x, y) => x + y, 0) / diffs.length);
+    for (const [part, values] of Object.entries(diffs)) {
+      if (values.length > 0) sessionDiffs[part].push(values.reduce((x, y) => x + y, 0) / values.length);
+    }
   } finally {
     for (const fleet of fleets) await stopFleet(fleet);
   }
 }
 
-const n = sessionDiffs.length;
-const mean = sessionDiffs.reduce((x, y) => x + y, 0) / n;
-const sd = n > 1 ? Math.sqrt(sessionDiffs.reduce((s, d) => s + (d - mean) ** 2, 0) / (n - 1)) : 0;
+function summary(diffs) {
+  const n = diffs.length;
+  const mean = diffs.reduce((x, y) => x + y, 0) / n;
+  const sd = n > 1 ? Math.sqrt(diffs.reduce((s, d) => s + (d - mean) ** 2, 0) / (n - 1)) : 0;
+  return { n, mean, se: sd / Math.sqrt(n), sd, median: median(diffs) };
+}
+const signed = (x) => `${x >= 0 ? '+' : ''}${x.toFixed(2)}`;
+
+const total = summary(sessionDiffs.total);
 console.log(
-  `\n${framework}: ${b} − ${a}, server CPU per request over ${n} sessions: mean ${mean >= 0 ? '+' : ''}${mean.toFixed(2)} µs ± ${(sd / Math.sqrt(n)).toFixed(2)} (standard error), median ${median(sessionDiffs).toFixed(2)} µs, session sd ${sd.toFixed(2)}`,
+  `\n${framework}: ${b} − ${a}, server CPU per request over ${total.n} sessions: mean ${signed(total.mean)} µs ± ${total.se.toFixed(2)} (standard error), median ${total.median.toFixed(2)} µs, session sd ${total.sd.toFixed(2)}`,
 );
+for (const part of Object.keys(PARTS).slice(1)) {
+  if (sessionDiffs[part].length === 0) continue;
+  const s = summary(sessionDiffs[part]);
+  console.log(
+    `  of which ${part}: ${signed(s.mean)} µs ± ${s.se.toFixed(2)} (${a}: median ${median(valuesOfA[part]).toFixed(2)} µs)`,
+  );
+}

@@ -69,6 +69,10 @@ export async function measureWindow(load, server, { connections, settleS, second
     cpuUs: report.cpuUs,
     served: report.requests,
     cpuPerRequest: report.cpuUs / report.requests,
+    /** The same split: user, system, and the main thread's own (null where unknown). */
+    userPerRequest: report.userUs / report.requests,
+    systemPerRequest: report.systemUs / report.requests,
+    mainPerRequest: report.mainUs === null ? null : report.mainUs / report.requests,
     cpuShare: report.cpuUs / (report.wallMs * 1000),
   };
 }

@@ -5,8 +5,11 @@
  *   -> { type: 'mark' }    start of the measured window   <- { type: 'marked' }
  *   -> { type: 'report' }  end of it                      <- { type: 'report', cpuUs, requests, wallMs }
  *   -> { type: 'stop' }    close the server and exit
- * CPU time is process.cpuUsage() (user + system, every thread) over the window.
+ * CPU time is process.cpuUsage() (user + system, every thread) over the window; the report also
+ * splits it into user and system time and gives the main thread's own share (from the kernel's
+ * schedstat, in ns), so that work on V8's helper threads (GC, compilation) shows apart.
  */
+import { readFileSync } from 'node:fs';
 import { appVariants, IMPORT_PROBES } from './app-variants.mjs';
 
 export const served = { count: 0 };
@@ -28,6 +31,16 @@ export function unknownVariant(framework) {
   );
 }
 
+/** CPU time of the main thread so far, in µs, or null where /proc has no schedstat. */
+function mainThreadUs() {
+  try {
+    const text = readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8');
+    return Number(text.split(' ')[0]) / 1000;
+  } catch {
+    return null;
+  }
+}
+
 /** Reports `port` to the orchestrator, then answers its messages until told to stop. */
 export function runHarness(port, close) {
   if (typeof process.send !== 'function') {
@@ -43,13 +56,22 @@ export function runHarness(port, close) {
   process.on('disconnect', () => process.exit(0));
   process.on('message', async (message) => {
     if (message.type === 'mark') {
-      mark = { cpu: process.cpuUsage(), requests: served.count, time: process.hrtime.bigint() };
+      mark = {
+        cpu: process.cpuUsage(),
+        mainUs: mainThreadUs(),
+        requests: served.count,
+        time: process.hrtime.bigint(),
+      };
       process.send({ type: 'marked' });
     } else if (message.type === 'report') {
       const cpu = process.cpuUsage(mark.cpu);
+      const mainUs = mainThreadUs();
       process.send({
         type: 'report',
         cpuUs: cpu.user + cpu.system,
+        userUs: cpu.user,
+        systemUs: cpu.system,
+        mainUs: mainUs === null || mark.mainUs === null ? null : mainUs - mark.mainUs,
         requests: served.count - mark.requests,
         wallMs: Number(process.hrtime.bigint() - mark.time) / 1e6,
       });
