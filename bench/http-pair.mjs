@@ -5,7 +5,8 @@
  * Each session starts a fresh pair of server processes (the one started first alternates): two
  * processes running the same code differ by a few percent for their whole life, so only many
  * sessions average that offset out. Prints the mean difference of server CPU per request (B − A)
- * with its standard error over sessions.
+ * with its standard error over sessions, then that difference split into user and system time and
+ * into the main thread's own and the other threads' (GC and compiler helpers).
  *
  *   node bench/http-pair.mjs koa bare ours                 24 sessions (~4 min)
  *   node bench/http-pair.mjs koa bare bare --sessions 30    A/A: what "no difference" looks like
@@ -19,7 +20,7 @@ import { benchArgs } from './lib/args.mjs';
 import { pickCores } from './lib/cpu.mjs';
 import { measureWindow, startFleet, stopAllFleets, stopFleet } from './lib/http-fleet.mjs';
 import { ensureBuilt } from './lib/packages.mjs';
-import { median } from './lib/stats.mjs';
+import { describe, mean, median } from './lib/stats.mjs';
 
 const { values: args, positionals } = benchArgs('bench/http-pair.mjs', {
   allowPositionals: true,
@@ -94,28 +95,22 @@ for (let session = 0; session < SESSIONS; session++) {
       );
     }
     for (const [part, values] of Object.entries(diffs)) {
-      if (values.length > 0) sessionDiffs[part].push(values.reduce((x, y) => x + y, 0) / values.length);
+      if (values.length > 0) sessionDiffs[part].push(mean(values));
     }
   } finally {
     for (const fleet of fleets) await stopFleet(fleet);
   }
 }
 
-function summary(diffs) {
-  const n = diffs.length;
-  const mean = diffs.reduce((x, y) => x + y, 0) / n;
-  const sd = n > 1 ? Math.sqrt(diffs.reduce((s, d) => s + (d - mean) ** 2, 0) / (n - 1)) : 0;
-  return { n, mean, se: sd / Math.sqrt(n), sd, median: median(diffs) };
-}
 const signed = (x) => `${x >= 0 ? '+' : ''}${x.toFixed(2)}`;
 
-const total = summary(sessionDiffs.total);
+const total = describe(sessionDiffs.total);
 console.log(
   `\n${framework}: ${b} − ${a}, server CPU per request over ${total.n} sessions: mean ${signed(total.mean)} µs ± ${total.se.toFixed(2)} (standard error), median ${total.median.toFixed(2)} µs, session sd ${total.sd.toFixed(2)}`,
 );
 for (const part of Object.keys(PARTS).slice(1)) {
   if (sessionDiffs[part].length === 0) continue;
-  const s = summary(sessionDiffs[part]);
+  const s = describe(sessionDiffs[part]);
   console.log(
     `  of which ${part}: ${signed(s.mean)} µs ± ${s.se.toFixed(2)} (${a}: median ${median(valuesOfA[part]).toFixed(2)} µs)`,
   );

@@ -3,11 +3,11 @@
  * route served (one increment in the handler: counting through a 'request' listener would itself
  * cost every variant a little); the orchestrator talks to the server over IPC:
  *   -> { type: 'mark' }    start of the measured window   <- { type: 'marked' }
- *   -> { type: 'report' }  end of it                      <- { type: 'report', cpuUs, requests, wallMs }
+ *   -> { type: 'report' }  end of it                      <- { type: 'report', cpuUs, userUs, systemUs, mainUs, requests, wallMs }
  *   -> { type: 'stop' }    close the server and exit
  * CPU time is process.cpuUsage() (user + system, every thread) over the window; the report also
  * splits it into user and system time and gives the main thread's own share (from the kernel's
- * schedstat, in ns), so that work on V8's helper threads (GC, compilation) shows apart.
+ * schedstat for that thread), so that work on V8's helper threads (GC, compilation) shows apart.
  */
 import { readFileSync } from 'node:fs';
 import { appVariants, IMPORT_PROBES } from './app-variants.mjs';

@@ -7,6 +7,18 @@ export function median(values) {
   return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
+export function mean(values) {
+  return values.reduce((sum, x) => sum + x, 0) / values.length;
+}
+
+/** Mean, sample standard deviation, standard error of the mean and median of `values`. */
+export function describe(values) {
+  const n = values.length;
+  const m = mean(values);
+  const sd = n > 1 ? Math.sqrt(values.reduce((sum, x) => sum + (x - m) ** 2, 0) / (n - 1)) : 0;
+  return { n, mean: m, sd, se: sd / Math.sqrt(n), median: median(values) };
+}
+
 /** (max - min) / median: how far apart the repetitions were, to judge whether a ratio means anything. */
 export function spread(values) {
   if (values.length < 2) return 0;
