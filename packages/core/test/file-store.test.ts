@@ -43,7 +43,7 @@ describe.each(['mmap', 'fallback'] as const)('mmstats file storage, %s backend',
     const stat = statSync(path!);
     expect(stat.mode & 0o777).toBe(0o600);
     expect(stat.size % 4096).toBe(0);
-    expect(stat.size).toBe(1024 * 1024);
+    expect(stat.size).toBe(64 * 1024);
     const bytes = readFileSync(path!);
     const image = parseFile(path!);
     expect(image.version).toBe(1);

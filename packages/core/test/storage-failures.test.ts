@@ -132,7 +132,7 @@ describe('a write the kernel refuses, without root', () => {
 
   it('file size limit (ulimit -f, EFBIG) standing in for a full disk: one warning, values correct', async () => {
     const directory = dirs.make();
-    // 8 blocks: far below one 1 MiB file. Node ignores SIGXFSZ, so the write fails with EFBIG.
+    // 8 blocks: far below one 64 KiB file. Node ignores SIGXFSZ, so the write fails with EFBIG.
     const child = runWriter(
       writer,
       { task: 'warn', directory, backend: 'fallback' },

@@ -28,14 +28,14 @@ describe('storage options', () => {
     expect(() => new Registry({ storage: storage as never })).toThrow(message);
   });
 
-  it('defaults: $MMSTATS_PATH or a private per-user directory, auto backend, 250 ms, 1 MiB, 0600', () => {
+  it('defaults: $MMSTATS_PATH or a private per-user directory, auto backend, 250 ms, 64 KiB, 0600', () => {
     expect(resolveStorageOptions({}, {})).toEqual({
       directory: join(tmpdir(), `mmstats-${process.getuid!()}`),
       privateDirectory: true,
       backend: 'auto',
       interval: 250,
       removeOnExit: true,
-      segmentSize: 1024 * 1024,
+      segmentSize: 64 * 1024,
       mode: 0o600,
     });
     expect(resolveStorageOptions({}, { MMSTATS_PATH: '/srv/m' })).toMatchObject({
