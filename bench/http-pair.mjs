@@ -29,12 +29,13 @@ const { values: args, positionals } = benchArgs('bench/http-pair.mjs', {
     reps: { type: 'string', default: '2' },
     duration: { type: 'string', default: '2' },
     connections: { type: 'string', default: '50' },
+    'warmup-runs': { type: 'string', default: '4' },
   },
 });
 const parsed = appArguments(
   positionals,
   { min: 2, max: 2 },
-  'node bench/http-pair.mjs <express|fastify|koa> <variant A> <variant B> [--sessions N] [--reps N] [--duration S] [--connections N]',
+  'node bench/http-pair.mjs <express|fastify|koa> <variant A> <variant B> [--sessions N] [--reps N] [--duration S] [--connections N] [--warmup-runs N]',
 );
 if (parsed === null) process.exit(2);
 const {
@@ -45,6 +46,7 @@ const SESSIONS = Number(args.sessions);
 const REPS = Number(args.reps);
 const DURATION_S = Number(args.duration);
 const CONNECTIONS = Number(args.connections);
+const WARMUP_RUNS = Number(args['warmup-runs']);
 const cores = pickCores() ?? undefined;
 
 for (const pkg of ['core', framework]) ensureBuilt(pkg);
@@ -64,6 +66,8 @@ const PARTS = {
   'main thread': (r) => r.mainPerRequest,
   'other threads': (r) => (r.mainPerRequest === null ? null : r.cpuPerRequest - r.mainPerRequest),
 };
+const signed = (x) => `${x >= 0 ? '+' : ''}${x.toFixed(2)}`;
+
 /** Session means of B − A, by part, and every window's value of A (for scale). */
 const sessionDiffs = Object.fromEntries(Object.keys(PARTS).map((part) => [part, []]));
 const valuesOfA = Object.fromEntries(Object.keys(PARTS).map((part) => [part, []]));
@@ -78,7 +82,11 @@ for (let session = 0; session < SESSIONS; session++) {
       if (server.error !== null) throw new Error(`${framework} ${variant}: ${server.error}`);
       return { load: fleet.load, server };
     });
-    await window(pair, 1.5); // warm-up, not counted
+    // Warm-up, not counted: several load runs, each closing its connections at the end. The first
+    // close of a process's connections deoptimizes Node's socket and stream code ("wrong map"),
+    // which V8 optimizes again over the next runs; before this, a session's first windows caught
+    // that recompilation in one process or the other, which showed as a difference of up to 10 µs.
+    for (let run = 0; run < WARMUP_RUNS; run++) await window(pair, 1);
     const diffs = Object.fromEntries(Object.keys(PARTS).map((part) => [part, []]));
     for (let rep = 0; rep < REPS; rep++) {
       const [ra, rb] = await window(pair, DURATION_S);
@@ -91,7 +99,7 @@ for (let session = 0; session < SESSIONS; session++) {
         }
       }
       console.log(
-        `session ${session + 1}/${SESSIONS} rep ${rep + 1}: ${a} ${ra.cpuPerRequest.toFixed(2)} µs/req, ${b} ${rb.cpuPerRequest.toFixed(2)} µs/req, B − A ${(rb.cpuPerRequest - ra.cpuPerRequest).toFixed(2)} µs; req ratio B/A ${(rb.served / ra.served).toFixed(3)}`,
+        `session ${session + 1}/${SESSIONS} rep ${rep + 1}: ${a} ${ra.cpuPerRequest.toFixed(2)} µs/req, ${b} ${rb.cpuPerRequest.toFixed(2)} µs/req, B − A ${(rb.cpuPerRequest - ra.cpuPerRequest).toFixed(2)} µs (user ${signed(rb.userPerRequest - ra.userPerRequest)}, main thread ${rb.mainPerRequest === null || ra.mainPerRequest === null ? '?' : signed(rb.mainPerRequest - ra.mainPerRequest)}); req ratio B/A ${(rb.served / ra.served).toFixed(3)}; minor faults per 1k requests ${ra.faultsPerKilo.toFixed(1)} / ${rb.faultsPerKilo.toFixed(1)}`,
       );
     }
     for (const [part, values] of Object.entries(diffs)) {
@@ -101,8 +109,6 @@ for (let session = 0; session < SESSIONS; session++) {
     for (const fleet of fleets) await stopFleet(fleet);
   }
 }
-
-const signed = (x) => `${x >= 0 ? '+' : ''}${x.toFixed(2)}`;
 
 const total = describe(sessionDiffs.total);
 console.log(

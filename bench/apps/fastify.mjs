@@ -4,6 +4,17 @@ import { importProbe, runHarness, served, unknownVariant, variant } from '../lib
 
 async function addMetrics(app) {
   if (variant === 'bare') return;
+  // Probes for the old 1 MiB default file size (bench/README.md): ours with its cells in a 1 MiB
+  // file, and ours in memory with an unused 1 MiB buffer beside it.
+  if (variant === 'probe-1mib-file' || variant === 'probe-1mib-buffer') {
+    if (variant === 'probe-1mib-buffer') globalThis.unusedBuffer = new Uint8Array(1024 * 1024);
+    const { default: mmstats } = await import('@mmstats/fastify');
+    await app.register(mmstats, {
+      processMetrics: false,
+      storage: variant === 'probe-1mib-file' ? { segmentSize: 1024 * 1024 } : false,
+    });
+    return;
+  }
   if (variant === 'ours' || variant === 'ours-memory') {
     const { default: mmstats } = await import('@mmstats/fastify');
     await app.register(mmstats, {
@@ -21,6 +32,32 @@ async function addMetrics(app) {
   // Probe for what Fastify itself charges for one hook (bench/README.md): a no-op onRequest hook.
   if (variant === 'probe-hook') {
     app.addHook('onRequest', (_request, _reply, done) => done());
+    return;
+  }
+  // Probes for what observing a request costs on Fastify, step by step (bench/README.md): the
+  // no-op hook plus a no-op subscriber of the channel our tracker hears responses end on.
+  if (variant === 'probe-channel') {
+    const { subscribe } = await import('node:diagnostics_channel');
+    subscribe('http.server.response.finish', () => {});
+    app.addHook('onRequest', (_request, _reply, done) => done());
+    return;
+  }
+  // Our response tracking (the socket slot, the channel) without recording anything.
+  if (variant === 'probe-track') {
+    const { instrumentHttp } = await import('@mmstats/core');
+    const tracker = instrumentHttp({ processMetrics: false, storage: false }, 'probe').createTracker(
+      () => {},
+    );
+    app.addHook('onRequest', (request, reply, done) => {
+      tracker.track(request.raw, reply.raw, reply, 0);
+      done();
+    });
+    return;
+  }
+  // The same with a no-op onResponse hook instead of the subscriber.
+  if (variant === 'probe-onresponse') {
+    app.addHook('onRequest', (_request, _reply, done) => done());
+    app.addHook('onResponse', (_request, _reply, done) => done());
     return;
   }
   if (await importProbe()) return;

@@ -16,7 +16,14 @@ export const IMPORT_PROBES = {
 /** Probes only one app has (what its framework charges for a hook, a middleware, an idle adapter). */
 const OWN_PROBES = {
   express: [],
-  fastify: ['probe-hook'],
+  fastify: [
+    'probe-hook',
+    'probe-channel',
+    'probe-onresponse',
+    'probe-track',
+    'probe-1mib-file',
+    'probe-1mib-buffer',
+  ],
   koa: ['probe-idle', 'probe-idle-memory', 'probe-noop'],
 };
 

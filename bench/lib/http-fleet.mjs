@@ -73,6 +73,9 @@ export async function measureWindow(load, server, { connections, settleS, second
     userPerRequest: report.userUs / report.requests,
     systemPerRequest: report.systemUs / report.requests,
     mainPerRequest: report.mainUs === null ? null : report.mainUs / report.requests,
+    /** Minor page faults and involuntary context switches per 1,000 requests. */
+    faultsPerKilo: (report.minorFaults * 1000) / report.requests,
+    preemptionsPerKilo: (report.involuntarySwitches * 1000) / report.requests,
     cpuShare: report.cpuUs / (report.wallMs * 1000),
   };
 }

@@ -3,7 +3,8 @@
  * route served (one increment in the handler: counting through a 'request' listener would itself
  * cost every variant a little); the orchestrator talks to the server over IPC:
  *   -> { type: 'mark' }    start of the measured window   <- { type: 'marked' }
- *   -> { type: 'report' }  end of it                      <- { type: 'report', cpuUs, userUs, systemUs, mainUs, requests, wallMs }
+ *   -> { type: 'report' }  end of it                      <- { type: 'report', cpuUs, userUs, systemUs, mainUs, minorFaults,
+ *                                                           involuntarySwitches, requests, wallMs }
  *   -> { type: 'stop' }    close the server and exit
  * CPU time is process.cpuUsage() (user + system, every thread) over the window; the report also
  * splits it into user and system time and gives the main thread's own share (from the kernel's
@@ -59,6 +60,7 @@ export function runHarness(port, close) {
       mark = {
         cpu: process.cpuUsage(),
         mainUs: mainThreadUs(),
+        usage: process.resourceUsage(),
         requests: served.count,
         time: process.hrtime.bigint(),
       };
@@ -66,12 +68,15 @@ export function runHarness(port, close) {
     } else if (message.type === 'report') {
       const cpu = process.cpuUsage(mark.cpu);
       const mainUs = mainThreadUs();
+      const usage = process.resourceUsage();
       process.send({
         type: 'report',
         cpuUs: cpu.user + cpu.system,
         userUs: cpu.user,
         systemUs: cpu.system,
         mainUs: mainUs === null || mark.mainUs === null ? null : mainUs - mark.mainUs,
+        minorFaults: usage.minorPageFault - mark.usage.minorPageFault,
+        involuntarySwitches: usage.involuntaryContextSwitches - mark.usage.involuntaryContextSwitches,
         requests: served.count - mark.requests,
         wallMs: Number(process.hrtime.bigint() - mark.time) / 1e6,
       });
