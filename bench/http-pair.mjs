@@ -83,9 +83,10 @@ for (let session = 0; session < SESSIONS; session++) {
       return { load: fleet.load, server };
     });
     // Warm-up, not counted: several load runs, each closing its connections at the end. The first
-    // close of a process's connections deoptimizes Node's socket and stream code ("wrong map"),
-    // which V8 optimizes again over the next runs; before this, a session's first windows caught
-    // that recompilation in one process or the other, which showed as a difference of up to 10 µs.
+    // time a server's connections close, V8 deoptimizes Node's socket and stream code (~30
+    // functions, "wrong map" and code dependencies, seen with --trace-deopt) and optimizes it again
+    // over the next runs; with a single warm-up run that recompilation fell into the measured
+    // windows.
     for (let run = 0; run < WARMUP_RUNS; run++) await window(pair, 1);
     const diffs = Object.fromEntries(Object.keys(PARTS).map((part) => [part, []]));
     for (let rep = 0; rep < REPS; rep++) {
