@@ -52,10 +52,15 @@ const cores = pickCores() ?? undefined;
 for (const pkg of ['core', framework]) ensureBuilt(pkg);
 process.once('SIGINT', () => stopAllFleets().then(() => process.exit(130)));
 
-/** Both servers measured over the same window (see measureWindow), started together. */
-function window(pair, seconds) {
+/**
+ * Both servers measured over the same window (see measureWindow), started together; `flip` starts
+ * B's load a moment before A's instead of after, so that neither variant always goes first.
+ */
+async function window(pair, seconds, flip = false) {
   const settings = { connections: CONNECTIONS, settleS: 0.5, seconds };
-  return Promise.all(pair.map((p) => measureWindow(p.load, p.server, settings)));
+  const order = flip ? [pair[1], pair[0]] : pair;
+  const results = await Promise.all(order.map((p) => measureWindow(p.load, p.server, settings)));
+  return flip ? [results[1], results[0]] : results;
 }
 
 /** Per-request CPU by where it was spent: the total, then its parts (see server-harness.mjs). */
@@ -87,10 +92,10 @@ for (let session = 0; session < SESSIONS; session++) {
     // functions, "wrong map" and code dependencies, seen with --trace-deopt) and optimizes it again
     // over the next runs; with a single warm-up run that recompilation fell into the measured
     // windows.
-    for (let run = 0; run < WARMUP_RUNS; run++) await window(pair, 1);
+    for (let run = 0; run < WARMUP_RUNS; run++) await window(pair, 1, run % 2 === 1);
     const diffs = Object.fromEntries(Object.keys(PARTS).map((part) => [part, []]));
     for (let rep = 0; rep < REPS; rep++) {
-      const [ra, rb] = await window(pair, DURATION_S);
+      const [ra, rb] = await window(pair, DURATION_S, (session + rep) % 2 === 1);
       for (const [part, of] of Object.entries(PARTS)) {
         const va = of(ra);
         const vb = of(rb);

@@ -15,6 +15,19 @@ async function addMetrics(app) {
     });
     return;
   }
+  // Ours with the in-flight gauge counted in a JavaScript number instead of its mmstats cell.
+  if (variant === 'probe-inflight-js') {
+    const { default: mmstats } = await import('@mmstats/fastify');
+    const { register } = await import('@mmstats/core');
+    await app.register(mmstats, { processMetrics: false });
+    const child = register.getSingleMetric('http_requests_in_flight').labels();
+    let inFlight = 0;
+    child.addD = (delta) => {
+      inFlight += delta;
+    };
+    globalThis.inFlight = () => inFlight;
+    return;
+  }
   if (variant === 'ours' || variant === 'ours-memory') {
     const { default: mmstats } = await import('@mmstats/fastify');
     await app.register(mmstats, {

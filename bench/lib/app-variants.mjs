@@ -23,6 +23,7 @@ const OWN_PROBES = {
     'probe-track',
     'probe-1mib-file',
     'probe-1mib-buffer',
+    'probe-inflight-js',
   ],
   koa: ['probe-idle', 'probe-idle-memory', 'probe-noop'],
 };
