@@ -51,6 +51,12 @@ function onSocketClose(this: SlottedSocket): void {
   if (slot !== undefined && slot.res !== null) slot.finish(CLIENT_CLOSED_REQUEST);
 }
 
+/** Whether a node:http (or https) server accepted this connection: it sets `socket.server`. */
+function isServerConnection(socket: Socket): boolean {
+  const server = (socket as { server?: unknown }).server;
+  return typeof server === 'object' && server !== null;
+}
+
 let subscribed = false;
 
 /**
@@ -79,6 +85,12 @@ export class ResponseTracker<Ctx> {
     if (socket !== null && req.httpVersionMajor === 1) {
       let slot = socket[kSlot];
       if (slot === undefined) {
+        // Not a connection of a node:http server (Fastify's inject(), light-my-request): Node
+        // publishes no finish for its responses and its socket never closes.
+        if (!isServerConnection(socket)) {
+          this.trackWithListener(res, ctx, start);
+          return;
+        }
         slot = new ResponseSlot();
         socket[kSlot] = slot;
         socket.once('close', onSocketClose);
@@ -95,10 +107,20 @@ export class ResponseTracker<Ctx> {
     this.trackWithListener(res, ctx, start);
   }
 
+  /**
+   * For the requests the slot cannot serve: two listeners on the response. 'finish' reports the
+   * status sent; 'close' without a finish first, a client that left. (Mock responses such as
+   * light-my-request's emit 'finish' without ever becoming `writableFinished`.)
+   */
   private trackWithListener(res: ServerResponse, ctx: Ctx, start: number): void {
-    res.once('close', () => {
-      this.report(ctx, res, res.writableFinished ? res.statusCode : CLIENT_CLOSED_REQUEST, start);
-    });
+    let reported = false;
+    const over = (status: number): void => {
+      if (reported) return;
+      reported = true;
+      this.report(ctx, res, status, start);
+    };
+    res.once('finish', () => over(res.statusCode));
+    res.once('close', () => over(res.writableFinished ? res.statusCode : CLIENT_CLOSED_REQUEST));
   }
 
   private report(ctx: Ctx, res: ServerResponse, status: number, start: number): void {

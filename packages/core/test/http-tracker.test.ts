@@ -1,6 +1,7 @@
 import { once } from 'node:events';
-import { createServer, request, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
+import { inject } from 'light-my-request';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CLIENT_CLOSED_REQUEST } from '../src/http-metrics.js';
 import { ResponseTracker } from '../src/response-tracker.js';
@@ -115,5 +116,38 @@ describe('ResponseTracker', () => {
     await (await fetch(`${url}/a`)).text();
     await (await fetch(`${url}/b`)).text();
     await vi.waitFor(() => expect(calls).toBe(2));
+  });
+});
+
+describe('ResponseTracker without a node:http server (light-my-request, as in fastify.inject())', () => {
+  it('reports each finished response once, with its status, and keeps no slot on the mock socket', async () => {
+    const seen: Seen[] = [];
+    const slots: unknown[] = [];
+    const tracker = new ResponseTracker<string>((ctx, _res, status) => seen.push({ ctx, status }));
+    const handler = (req: IncomingMessage, res: ServerResponse) => {
+      tracker.track(req, res, req.url ?? '', 0);
+      slots.push(ResponseTracker.slotOf(req));
+      res.statusCode = req.url === '/missing' ? 404 : 200;
+      res.end('x');
+    };
+    for (const path of ['/a', '/missing']) expect((await inject(handler, path)).payload).toBe('x');
+    await vi.waitFor(() => expect(seen).toHaveLength(2));
+    await new Promise((r) => setTimeout(r, 20)); // the 'close' after each 'finish' adds nothing
+    expect(seen).toEqual([
+      { ctx: '/a', status: 200 },
+      { ctx: '/missing', status: 404 },
+    ]);
+    expect(slots).toEqual([undefined, undefined]);
+  });
+
+  it('reports a response destroyed before it finished as 499', async () => {
+    const seen: Seen[] = [];
+    const tracker = new ResponseTracker<string>((ctx, _res, status) => seen.push({ ctx, status }));
+    const result = inject((req: IncomingMessage, res: ServerResponse) => {
+      tracker.track(req, res, 'gone', 0);
+      res.destroy();
+    }, '/gone');
+    await expect(result).rejects.toThrow();
+    await vi.waitFor(() => expect(seen).toEqual([{ ctx: 'gone', status: CLIENT_CLOSED_REQUEST }]));
   });
 });
