@@ -1,14 +1,22 @@
 /** Express 5 for bench/http.mjs: `node bench/apps/express.mjs <variant>`. */
 import { createServer } from 'node:http';
 import express from 'express';
-import { importProbe, served, serveHttp, unknownVariant, variant } from '../lib/server-harness.mjs';
+import {
+  importProbe,
+  recordNothing,
+  served,
+  serveHttp,
+  unknownVariant,
+  variant,
+} from '../lib/server-harness.mjs';
 
 async function addMetrics(app) {
   if (variant === 'bare') return;
-  if (variant === 'ours' || variant === 'ours-memory') {
+  if (variant === 'ours' || variant === 'ours-memory' || variant === 'probe-observe') {
+    if (variant === 'probe-observe') await recordNothing();
     const { mmstats } = await import('@mmstats/express');
     // File storage is the default (under $MMSTATS_PATH, which the bench points at a temp dir).
-    app.use(mmstats({ processMetrics: false, ...(variant === 'ours-memory' ? { storage: false } : {}) }));
+    app.use(mmstats({ processMetrics: false, ...(variant === 'ours' ? {} : { storage: false }) }));
     return;
   }
   if (variant === 'alternative') {

@@ -2,7 +2,14 @@
 import { createServer } from 'node:http';
 import Router from '@koa/router';
 import Koa from 'koa';
-import { importProbe, served, serveHttp, unknownVariant, variant } from '../lib/server-harness.mjs';
+import {
+  importProbe,
+  recordNothing,
+  served,
+  serveHttp,
+  unknownVariant,
+  variant,
+} from '../lib/server-harness.mjs';
 
 /**
  * What Koa users write with prom-client today (the npm Koa exporters are dormant): a histogram and
@@ -44,9 +51,10 @@ async function promClientMiddleware() {
 
 async function addMetrics(app) {
   if (variant === 'bare') return;
-  if (variant === 'ours' || variant === 'ours-memory') {
+  if (variant === 'ours' || variant === 'ours-memory' || variant === 'probe-observe') {
+    if (variant === 'probe-observe') await recordNothing();
     const { mmstats } = await import('@mmstats/koa');
-    app.use(mmstats({ processMetrics: false, ...(variant === 'ours-memory' ? { storage: false } : {}) }));
+    app.use(mmstats({ processMetrics: false, ...(variant === 'ours' ? {} : { storage: false }) }));
     return;
   }
   if (variant === 'alternative') {

@@ -34,6 +34,7 @@ export function appVariants(framework) {
     'ours',
     'ours-memory',
     'alternative',
+    'probe-observe',
     ...OWN_PROBES[framework],
     ...Object.keys(IMPORT_PROBES),
   ];

@@ -18,6 +18,18 @@ export const served = { count: 0 };
 /** The variant this server was started as (`bare`, `ours`, `ours-memory`, `alternative`). */
 export const variant = process.argv[2] ?? 'bare';
 
+/**
+ * For the `probe-observe` variants (bench/README.md): the adapter installed as `ours-memory`, but
+ * recording nothing. `begin()` returns 0 and `end()` returns at once, so what is left is what
+ * observing a request costs: the adapter's hooks, the end-of-response detection, and reading
+ * the route and method that `end()` would have been given.
+ */
+export async function recordNothing() {
+  const { HttpMetrics } = await import('@mmstats/core');
+  HttpMetrics.prototype.begin = () => 0;
+  HttpMetrics.prototype.end = () => {};
+}
+
 /** Loads the library of an import probe variant; false when this variant is not one. */
 export async function importProbe() {
   const specifier = IMPORT_PROBES[variant];
