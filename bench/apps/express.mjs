@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import express from 'express';
 import {
   importProbe,
-  recordNothing,
+  ourOptions,
   served,
   serveHttp,
   unknownVariant,
@@ -12,11 +12,11 @@ import {
 
 async function addMetrics(app) {
   if (variant === 'bare') return;
-  if (variant === 'ours' || variant === 'ours-memory' || variant === 'probe-observe') {
-    if (variant === 'probe-observe') await recordNothing();
+  const options = await ourOptions();
+  if (options !== null) {
     const { mmstats } = await import('@mmstats/express');
     // File storage is the default (under $MMSTATS_PATH, which the bench points at a temp dir).
-    app.use(mmstats({ processMetrics: false, ...(variant === 'ours' ? {} : { storage: false }) }));
+    app.use(mmstats(options));
     return;
   }
   if (variant === 'alternative') {

@@ -2,7 +2,7 @@
 import Fastify from 'fastify';
 import {
   importProbe,
-  recordNothing,
+  ourOptions,
   runHarness,
   served,
   unknownVariant,
@@ -10,29 +10,24 @@ import {
 } from '../lib/server-harness.mjs';
 
 /**
- * The variants that run our plugin, by their `storage` option (undefined: the default, files).
- * Probes for the old 1 MiB default file size (bench/README.md): ours with its cells in a 1 MiB
- * file, and ours in memory with an unused 1 MiB buffer beside it. `probe-inflight-js`: ours with
- * the in-flight gauge counted in a JavaScript number instead of its mmstats cell.
- * `probe-observe`: ours in memory, recording nothing (see recordNothing).
+ * Fastify's own probes that run our plugin, by their `storage` option (see ourOptions). For the
+ * old 1 MiB default file size (bench/README.md): ours with its cells in a 1 MiB file, and ours in
+ * memory with an unused 1 MiB buffer beside it. `probe-inflight-js`: ours with the in-flight
+ * gauge counted in a JavaScript number instead of its mmstats cell.
  */
-const OUR_STORAGE = {
-  ours: undefined,
-  'ours-memory': false,
+const OWN_STORAGE = {
   'probe-1mib-file': { segmentSize: 1024 * 1024 },
   'probe-1mib-buffer': false,
   'probe-inflight-js': undefined,
-  'probe-observe': false,
 };
 
 async function addMetrics(app) {
   if (variant === 'bare') return;
-  if (Object.hasOwn(OUR_STORAGE, variant)) {
+  const options = await ourOptions(OWN_STORAGE);
+  if (options !== null) {
     if (variant === 'probe-1mib-buffer') globalThis.unusedBuffer = new Uint8Array(1024 * 1024);
-    if (variant === 'probe-observe') await recordNothing();
     const { default: mmstats } = await import('@mmstats/fastify');
-    const storage = OUR_STORAGE[variant];
-    await app.register(mmstats, { processMetrics: false, ...(storage === undefined ? {} : { storage }) });
+    await app.register(mmstats, options);
     if (variant === 'probe-inflight-js') {
       const { register } = await import('@mmstats/core');
       let inFlight = 0;

@@ -4,7 +4,7 @@ import Router from '@koa/router';
 import Koa from 'koa';
 import {
   importProbe,
-  recordNothing,
+  ourOptions,
   served,
   serveHttp,
   unknownVariant,
@@ -51,10 +51,10 @@ async function promClientMiddleware() {
 
 async function addMetrics(app) {
   if (variant === 'bare') return;
-  if (variant === 'ours' || variant === 'ours-memory' || variant === 'probe-observe') {
-    if (variant === 'probe-observe') await recordNothing();
+  const options = await ourOptions();
+  if (options !== null) {
     const { mmstats } = await import('@mmstats/koa');
-    app.use(mmstats({ processMetrics: false, ...(variant === 'ours' ? {} : { storage: false }) }));
+    app.use(mmstats(options));
     return;
   }
   if (variant === 'alternative') {

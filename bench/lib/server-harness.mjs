@@ -18,16 +18,27 @@ export const served = { count: 0 };
 /** The variant this server was started as (`bare`, `ours`, `ours-memory`, `alternative`). */
 export const variant = process.argv[2] ?? 'bare';
 
+/** The variants every app installs our adapter in, by their `storage` option (undefined: files). */
+const OUR_STORAGE = { ours: undefined, 'ours-memory': false, 'probe-observe': false };
+
 /**
- * For the `probe-observe` variants (bench/README.md): the adapter installed as `ours-memory`, but
- * recording nothing. `begin()` returns 0 and `end()` returns at once, so what is left is what
- * observing a request costs: the adapter's hooks, the end-of-response detection, and reading
- * the route and method that `end()` would have been given.
+ * The options to install our adapter with in this variant, or null when the variant does not
+ * install it; `ownStorage` adds an app's own probes the same way. Process metrics are off in all
+ * of them, as for the alternatives. `probe-observe` (bench/README.md) is `ours-memory` recording
+ * nothing: `begin()` returns 0 and `end()` returns at once, so what is left is what observing a
+ * request costs: the adapter's hooks, the end-of-response detection, and reading the route and
+ * method that `end()` would have been given.
  */
-export async function recordNothing() {
-  const { HttpMetrics } = await import('@mmstats/core');
-  HttpMetrics.prototype.begin = () => 0;
-  HttpMetrics.prototype.end = () => {};
+export async function ourOptions(ownStorage = {}) {
+  const table = { ...OUR_STORAGE, ...ownStorage };
+  if (!Object.hasOwn(table, variant)) return null;
+  if (variant === 'probe-observe') {
+    const { HttpMetrics } = await import('@mmstats/core');
+    HttpMetrics.prototype.begin = () => 0;
+    HttpMetrics.prototype.end = () => {};
+  }
+  const storage = table[variant];
+  return { processMetrics: false, ...(storage === undefined ? {} : { storage }) };
 }
 
 /** Loads the library of an import probe variant; false when this variant is not one. */
