@@ -1,9 +1,20 @@
 import { defineConfig } from 'tsup';
 
+const entries = {
+  index: 'src/index.ts',
+  http: 'src/http.ts',
+  files: 'src/files.ts',
+  fields: 'src/fields.ts',
+};
+
 export default defineConfig({
-  entry: { index: 'src/index.ts', cli: 'src/cli/main.ts' },
+  entry: { ...entries, cli: 'src/cli/main.ts' },
   format: ['esm', 'cjs'],
-  dts: { entry: { index: 'src/index.ts' } },
+  // Members marked @internal stay out of the public types.
+  dts: { entry: entries, compilerOptions: { stripInternal: true } },
+  // Shared chunks in both formats, so `@mmstats/core` and `@mmstats/core/http` hold one default
+  // registry between them in CommonJS too.
+  splitting: true,
   clean: true,
   sourcemap: true,
   target: 'node20',

@@ -3,51 +3,58 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import * as fields from '../src/fields.js';
+import * as files from '../src/files.js';
+import * as http from '../src/http.js';
 import * as source from '../src/index.js';
 
 /**
- * The public surface of @mmstats/core, pinned. Adding an export is a decision: add it here in
- * the same change. The built files are checked, ESM and CommonJS, as users load them.
+ * The public surface of @mmstats/core, pinned per entry point. Adding an export is a decision: add
+ * it here in the same change. The built files are checked, ESM and CommonJS, as users load them.
  */
-const EXPORTS = [
-  'CLIENT_CLOSED_REQUEST',
-  'Counter',
-  'CounterChild',
-  'DEFAULT_BUCKETS',
-  'DEFAULT_SIZE_BUCKETS',
-  'DEFAULT_UNMATCHED_ROUTE',
-  'Gauge',
-  'GaugeChild',
-  'Histogram',
-  'HistogramChild',
-  'HttpMetrics',
-  'Metric',
-  'MetricsError',
-  'OPENMETRICS_CONTENT_TYPE',
-  'PROMETHEUS_CONTENT_TYPE',
-  'Pushgateway',
-  'Registry',
-  'clusterMetrics',
-  'collectDefaultMetrics',
-  'contentTypeOf',
-  'createMetricsEndpoint',
-  'createMmStats',
-  'defaultRegistry',
-  'exponentialBuckets',
-  'field',
-  'filesToFamilies',
-  'instrumentHttp',
-  'isMetricsError',
-  'linearBuckets',
-  'negotiate',
-  'readMmstatsDirectory',
-  'readMmstatsFile',
-  'register',
-  'renderExposition',
-  'renderMmstatsFiles',
-  'resolveHttpOptions',
-  'startMetricsServer',
-];
+const EXPORTS = {
+  index: [
+    'Counter',
+    'DEFAULT_BUCKETS',
+    'Gauge',
+    'Histogram',
+    'MetricsError',
+    'OPENMETRICS_CONTENT_TYPE',
+    'PROMETHEUS_CONTENT_TYPE',
+    'Pushgateway',
+    'Registry',
+    'clusterMetrics',
+    'collectDefaultMetrics',
+    'defaultRegistry',
+    'exponentialBuckets',
+    'isMetricsError',
+    'linearBuckets',
+    'register',
+  ],
+  http: [
+    'CLIENT_CLOSED_REQUEST',
+    'DEFAULT_SIZE_BUCKETS',
+    'DEFAULT_UNMATCHED_ROUTE',
+    'HttpMetrics',
+    'contentTypeOf',
+    'createMetricsEndpoint',
+    'instrumentHttp',
+    'negotiate',
+    'resolveHttpOptions',
+    'startMetricsServer',
+  ],
+  files: [
+    'filesToFamilies',
+    'readMmstatsDirectory',
+    'readMmstatsFile',
+    'renderExposition',
+    'renderMmstatsFiles',
+  ],
+  fields: ['createMmStats', 'field'],
+} as const;
+type Entry = keyof typeof EXPORTS;
+const ENTRIES = Object.keys(EXPORTS) as Entry[];
+const SOURCES: Record<Entry, object> = { index: source, http, files, fields };
 
 const dist = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist');
 const built = (file: string) => {
@@ -56,21 +63,53 @@ const built = (file: string) => {
   return path;
 };
 type Core = typeof source;
+type Http = typeof http;
 const loadEsm = async () => (await import(pathToFileURL(built('index.js')).href)) as Core;
 const loadCjs = () => createRequire(import.meta.url)(built('index.cjs')) as Core;
+const loadEntry = async (entry: Entry, format: 'esm' | 'cjs') =>
+  format === 'esm'
+    ? ((await import(pathToFileURL(built(`${entry}.js`)).href)) as object)
+    : (createRequire(import.meta.url)(built(`${entry}.cjs`)) as object);
 
 describe('export surface of @mmstats/core', () => {
-  it('the source exports exactly the pinned names', () => {
-    expect(Object.keys(source).sort()).toEqual(EXPORTS);
+  it.each(ENTRIES)('the source of the %s entry exports exactly the pinned names', (entry) => {
+    expect(Object.keys(SOURCES[entry]).sort()).toEqual(EXPORTS[entry]);
   });
 
-  it('the ESM build exports the same names (a mismatch means dist is stale: rebuild it)', async () => {
-    expect(Object.keys(await loadEsm()).sort()).toEqual(EXPORTS);
+  it.each(ENTRIES)(
+    'the ESM build of %s exports the same names (a mismatch means dist is stale: rebuild it)',
+    async (entry) => {
+      expect(Object.keys(await loadEntry(entry, 'esm')).sort()).toEqual(EXPORTS[entry]);
+    },
+  );
+
+  it.each(ENTRIES)('the CommonJS build of %s exports the same names', async (entry) => {
+    expect(Object.keys(await loadEntry(entry, 'cjs')).sort()).toEqual(EXPORTS[entry]);
   });
 
-  it('the CommonJS build exports the same names', () => {
-    expect(Object.keys(loadCjs()).sort()).toEqual(EXPORTS);
+  it('package.json maps every entry point, and nothing else, for import and require', () => {
+    const manifest = createRequire(import.meta.url)('../package.json') as {
+      exports: Record<string, unknown>;
+    };
+    expect(Object.keys(manifest.exports).sort()).toEqual([
+      '.',
+      './fields',
+      './files',
+      './http',
+      './package.json',
+    ]);
   });
+
+  it.each(['esm', 'cjs'] as const)(
+    "in %s, the http entry records into the main entry's default registry",
+    async (format) => {
+      const core = (await loadEntry('index', format)) as Core;
+      const httpEntry = (await loadEntry('http', format)) as Http;
+      const instrumentation = httpEntry.instrumentHttp({ processMetrics: false }, '@mmstats/test');
+      expect(instrumentation.registry).toBe(core.register);
+      expect(instrumentation.registry).toBe(core.defaultRegistry());
+    },
+  );
 
   it('both builds work: a counter renders, defaults collect, negotiation answers', async () => {
     for (const core of [await loadEsm(), loadCjs()]) {
@@ -79,7 +118,10 @@ describe('export surface of @mmstats/core', () => {
       core.collectDefaultMetrics({ register: registry });
       expect(registry.metrics()).toContain('x_total 1\n');
       expect(registry.metrics()).toContain('process_cpu_seconds_total');
-      expect(core.negotiate('application/openmetrics-text').format).toBe('openmetrics');
+    }
+    for (const format of ['esm', 'cjs'] as const) {
+      const httpEntry = (await loadEntry('http', format)) as Http;
+      expect(httpEntry.negotiate('application/openmetrics-text').format).toBe('openmetrics');
     }
   });
 

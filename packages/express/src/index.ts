@@ -1,9 +1,5 @@
-import {
-  type HttpInstrumentation,
-  type HttpMetricsOptions,
-  instrumentHttp,
-  type Registry,
-} from '@mmstats/core';
+import type { Registry } from '@mmstats/core';
+import { type HttpInstrumentation, type HttpMetricsOptions, instrumentHttp } from '@mmstats/core/http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 
 /** Options of `mmstats()`: the same as the Fastify and Koa adapters; `req` is Express's request. */
@@ -32,20 +28,13 @@ const routeInfos = new WeakMap<object, RouteInfo>();
 /** Templates whose every match has as many segments as the template: no wildcard, optional part or group. */
 const PLAIN_TEMPLATE = /^[^*?+(){}[\]]*$/;
 
-/** The route of the previous request: a busy route is usually asked for again, and this saves the WeakMap. */
-let lastRoute: object | null = null;
-let lastInfo: RouteInfo | null = null;
-
 function routeInfo(route: RouteLike): RouteInfo {
-  if (route === lastRoute) return lastInfo!;
   let info = routeInfos.get(route);
   if (info === undefined) {
     const path = typeof route.path === 'string' ? route.path : String(route.path);
     info = { path, depth: PLAIN_TEMPLATE.test(path) ? depthOf(path, path.length) : -1, base: '', full: path };
     routeInfos.set(route, info);
   }
-  lastRoute = route;
-  lastInfo = info;
   return info;
 }
 
@@ -58,11 +47,9 @@ function depthOf(url: string, end: number): number {
 }
 
 /**
- * A property of a request Express has routed. Express swaps the request's prototype and its
- * router adds properties, and here an ordinary `req.x` found a megamorphic inline cache that
- * missed on every request, so V8 looked the property up and cached a handler each time: ~1,000
- * instructions per read (bench/http-instructions.mjs --functions). `Reflect.get` looks it up
- * without an inline cache: ~230.
+ * A property of a request Express has routed. Express swaps the request's prototype, so an
+ * ordinary `req.x` here meets a megamorphic inline cache that misses on every request;
+ * `Reflect.get` looks the property up without one (bench/NOTES.md has the instruction counts).
  */
 function read(req: Request, name: 'route' | 'baseUrl' | 'url' | 'method'): unknown {
   return Reflect.get(req, name);

@@ -1,4 +1,4 @@
-import { type HttpInstrumentation, type HttpMetricsOptions, instrumentHttp } from '@mmstats/core';
+import { type HttpInstrumentation, type HttpMetricsOptions, instrumentHttp } from '@mmstats/core/http';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 

@@ -1,4 +1,4 @@
-import { CLIENT_CLOSED_REQUEST } from '@mmstats/core';
+import { CLIENT_CLOSED_REQUEST } from '@mmstats/core/http';
 import type { Context } from 'koa';
 
 /** A context carrying the start time of its request under the hook's own key. */

@@ -1,10 +1,10 @@
+import type { Registry } from '@mmstats/core';
 import {
   type HttpInstrumentation,
   type HttpMetricsOptions,
   instrumentHttp,
-  type Registry,
   type ResponseTracker,
-} from '@mmstats/core';
+} from '@mmstats/core/http';
 import type { Context, Middleware, Next } from 'koa';
 import { watchFinish } from './finish-hook.js';
 

@@ -2,7 +2,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isMetricsError, Registry, startMetricsServer } from '@mmstats/core';
+import { isMetricsError, Registry } from '@mmstats/core';
+import { startMetricsServer } from '@mmstats/core/http';
 import request from 'supertest';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {

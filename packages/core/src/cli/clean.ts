@@ -1,6 +1,6 @@
 import { unlinkSync } from 'node:fs';
-import { findMmstatsFiles } from '../mmstats/discover.js';
-import { describeFsError, readMmstatsFile } from '../mmstats/reader.js';
+import { findMmstatsFiles } from '../file-reader/discover.js';
+import { describeFsError, readMmstatsFile } from '../file-reader/reader.js';
 import { parseCommandArgs } from './args.js';
 import { type CliIo, EXIT_FAILURE, EXIT_OK } from './io.js';
 

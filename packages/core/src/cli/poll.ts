@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { findMmstatsFiles } from '../mmstats/discover.js';
-import { type MmstatsFile, readMmstatsFile } from '../mmstats/reader.js';
-import { INTEGER_KINDS, parseSignature } from '../mmstats/records.js';
+import { INTEGER_KINDS, parseSignature } from '../file-format/records.js';
+import { findMmstatsFiles } from '../file-reader/discover.js';
+import { type MmstatsFile, readMmstatsFile } from '../file-reader/reader.js';
 import { byteOrderOption, parseCommandArgs, usageError } from './args.js';
 import { type CliIo, EXIT_FAILURE, EXIT_OK } from './io.js';
 

@@ -1,6 +1,6 @@
-import { findMmstatsFiles } from '../mmstats/discover.js';
-import { defaultGlob } from '../mmstats/naming.js';
-import { type MmstatsField, type MmstatsFile, readMmstatsFile } from '../mmstats/reader.js';
+import { findMmstatsFiles } from '../file-reader/discover.js';
+import { type MmstatsField, type MmstatsFile, readMmstatsFile } from '../file-reader/reader.js';
+import { defaultGlob } from '../storage/file-names.js';
 import { byteOrderOption, parseCommandArgs, usageError } from './args.js';
 import { type CliIo, EXIT_FAILURE, EXIT_OK } from './io.js';
 

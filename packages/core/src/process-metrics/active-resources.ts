@@ -1,5 +1,5 @@
-import { Gauge } from '../gauge.js';
-import type { Labels } from '../labels.js';
+import { Gauge } from '../metrics/gauge.js';
+import type { Labels } from '../metrics/labels.js';
 import type { DefaultMetricsContext, DefaultMetricsGroup } from './context.js';
 import { declare } from './context.js';
 

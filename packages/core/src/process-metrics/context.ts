@@ -1,7 +1,7 @@
-import type { Labels } from '../labels.js';
-import type { Metric } from '../metric.js';
-import type { Registry } from '../registry.js';
-import type { MetricConfiguration } from '../types.js';
+import type { MetricConfiguration } from '../metrics/contracts.js';
+import type { Labels } from '../metrics/labels.js';
+import type { Metric } from '../metrics/metric.js';
+import type { Registry } from '../metrics/registry.js';
 
 /** What every default metric shares: where it registers, its name prefix and constant labels. */
 export interface DefaultMetricsContext {

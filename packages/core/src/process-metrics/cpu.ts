@@ -1,4 +1,4 @@
-import { Counter } from '../counter.js';
+import { Counter } from '../metrics/counter.js';
 import type { DefaultMetricsContext, DefaultMetricsGroup } from './context.js';
 import { declare } from './context.js';
 

@@ -1,6 +1,6 @@
 import { type IntervalHistogram, monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { Gauge } from '../gauge.js';
-import type { Labels } from '../labels.js';
+import { Gauge } from '../metrics/gauge.js';
+import type { Labels } from '../metrics/labels.js';
 import type { DefaultMetricsContext, DefaultMetricsGroup } from './context.js';
 import { declare } from './context.js';
 

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { Gauge } from '../gauge.js';
-import type { Metric } from '../metric.js';
+import { Gauge } from '../metrics/gauge.js';
+import type { Metric } from '../metrics/metric.js';
 import type { DefaultMetricsContext, DefaultMetricsGroup } from './context.js';
 import { declare } from './context.js';
 

@@ -1,6 +1,6 @@
 import { constants, type PerformanceEntry, PerformanceObserver } from 'node:perf_hooks';
-import { Histogram } from '../histogram.js';
-import type { Labels } from '../labels.js';
+import { Histogram } from '../metrics/histogram.js';
+import type { Labels } from '../metrics/labels.js';
 import type { DefaultMetricsContext, DefaultMetricsGroup } from './context.js';
 import { declare } from './context.js';
 

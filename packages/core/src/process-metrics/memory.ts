@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Gauge } from '../gauge.js';
+import { Gauge } from '../metrics/gauge.js';
 import type { DefaultMetricsContext, DefaultMetricsGroup } from './context.js';
 import { declare } from './context.js';
 

@@ -1,6 +1,7 @@
 import cluster from 'node:cluster';
 import { MetricsError } from '../errors.js';
-import { defaultDirectory } from '../mmstats/naming.js';
+import { PAGE_SIZE } from '../file-format/constants.js';
+import { defaultDirectory } from './file-names.js';
 import { FileStore, type FileStoreOptions } from './file-store.js';
 import { MemoryStore, type Store } from './store.js';
 
@@ -32,14 +33,8 @@ export interface StorageOptions {
 
 const BACKENDS = ['auto', 'mmap', 'fallback'];
 const DEFAULT_INTERVAL = 250;
-/**
- * 64 KiB, not the 1 MiB it was: with the hot cells in a 1 MiB file, about a third of Fastify
- * server processes ran 5-8 µs per request slower for their whole life (paired sessions, in user
- * time on the main thread; a 1 MiB buffer merely present, or a 64 KiB file, showed nothing). The
- * cause was not found; bench/README.md has the measurements.
- */
+/** Small files: with 1 MiB ones some server processes ran measurably slower (bench/NOTES.md). */
 const DEFAULT_SEGMENT = 64 * 1024;
-const PAGE = 4096;
 
 function invalid(option: string, value: unknown, fix: string): MetricsError {
   return new MetricsError('INVALID_OPTION', `storage.${option} ${JSON.stringify(value)} is invalid: ${fix}`);
@@ -65,7 +60,7 @@ export function validateStorageOptions(options: unknown): void {
     throw invalid('removeOnExit', o.removeOnExit, 'pass true or false.');
   if (
     o.segmentSize !== undefined &&
-    !(Number.isSafeInteger(o.segmentSize) && o.segmentSize >= PAGE && o.segmentSize % PAGE === 0)
+    !(Number.isSafeInteger(o.segmentSize) && o.segmentSize >= PAGE_SIZE && o.segmentSize % PAGE_SIZE === 0)
   )
     throw invalid('segmentSize', o.segmentSize, 'pass a multiple of 4096 bytes, e.g. 65536.');
   if (o.mode !== undefined && !(Number.isInteger(o.mode) && o.mode >= 0 && o.mode <= 0o777))

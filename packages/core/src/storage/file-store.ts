@@ -1,19 +1,20 @@
 import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { MetricsError } from '../errors.js';
+import type { Cell } from '../file-format/cell.js';
+import { PAGE_SIZE } from '../file-format/constants.js';
+import { type NumericSig, Segment } from '../file-format/segment.js';
 import {
   appendDefaultFields,
   currentIdentity,
   defaultFieldsBytes,
   type ProcessIdentity,
-} from '../mmstats/default-fields.js';
-import { createImageFile, type ImageFile } from '../mmstats/image-file.js';
-import { mmapBinding, mmapUnavailableReason } from '../mmstats/mmap.js';
-import { fileName, numberedFileName } from '../mmstats/naming.js';
-import type { Cell } from './cell.js';
+} from './default-fields.js';
 import { checkChosenDirectory, preparePrivateDirectory } from './file-directory.js';
+import { fileName, NAME_ATTEMPTS, numberedFileName } from './file-names.js';
+import { createImageFile, type ImageFile } from './image-file.js';
+import { mmapBinding, mmapUnavailableReason } from './mmap.js';
 import { closeAtExit, OpenFiles } from './open-files.js';
-import { type NumericSig, Segment } from './segment.js';
 import { fieldLabelBytes, MemoryStore, type StorageBackend, type Store } from './store.js';
 
 /** Options after defaults (see StorageOptions in create-store.ts for what each means). */
@@ -35,8 +36,6 @@ interface StaticRecord {
 }
 
 export const STORAGE_WARNING = 'MMSTATS_STORAGE';
-const PAGE = 4096;
-const NAME_ATTEMPTS = 1000;
 const textEncoder = new TextEncoder();
 
 /** File numbers are per process (per thread, as module state is), so every store gets its own names. */
@@ -202,7 +201,7 @@ export class FileStore implements Store {
     for (const s of this.statics.values()) {
       need += Segment.recordSize(s.label.byteLength, s.sig.length, s.value.byteLength);
     }
-    return Math.max(this.options.segmentSize, Math.ceil(need / PAGE) * PAGE);
+    return Math.max(this.options.segmentSize, Math.ceil(need / PAGE_SIZE) * PAGE_SIZE);
   }
 
   private fill(segment: Segment, identity: ProcessIdentity): void {

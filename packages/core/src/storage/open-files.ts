@@ -1,4 +1,4 @@
-import type { ImageFile } from '../mmstats/image-file.js';
+import type { ImageFile } from './image-file.js';
 
 /**
  * The files of one store, apart from the store itself: what must still happen to them when the

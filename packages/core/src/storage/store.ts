@@ -1,5 +1,5 @@
-import type { Cell } from './cell.js';
-import { encodeLabel, type NumericSig, Segment } from './segment.js';
+import type { Cell } from '../file-format/cell.js';
+import { encodeLabel, type NumericSig, Segment } from '../file-format/segment.js';
 
 /** Where a registry keeps its values: plain memory, a shared file mapping, or memory flushed to a file. */
 export type StorageBackend = 'memory' | 'mmap' | 'fallback';

@@ -5,12 +5,12 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Registry } from '../../src/registry.js';
-import { LITTLE_ENDIAN } from '../../src/storage/byte-order.js';
-import type { Cell } from '../../src/storage/cell.js';
-import { encodeLabel, type NumericSig, Segment } from '../../src/storage/segment.js';
+import { LITTLE_ENDIAN } from '../../src/file-format/byte-order.js';
+import type { Cell } from '../../src/file-format/cell.js';
+import { encodeLabel, type NumericSig, Segment } from '../../src/file-format/segment.js';
+import type { RegistryLike } from '../../src/metrics/contracts.js';
+import { Registry } from '../../src/metrics/registry.js';
 import { fieldLabelBytes, type Store } from '../../src/storage/store.js';
-import type { RegistryLike } from '../../src/types.js';
 
 export const PAGE = 4096;
 

@@ -1,0 +1,86 @@
+import type { MetricType, Sample } from '../exposition/model.js';
+import { sampleLine } from '../exposition/render.js';
+import { isAscii } from '../exposition/writer.js';
+import { Cell } from '../file-format/cell.js';
+import type { MetricConfiguration } from './contracts.js';
+import type { Labels } from './labels.js';
+import { Metric } from './metric.js';
+import { invalidValue } from './validation.js';
+
+/**
+ * A bound counter series: `inc` is one check and one store into the mmstats image. It is the cell
+ * itself rather than a holder of one, which saves a load on the hottest path we have.
+ */
+export class CounterChild extends Cell {
+  constructor(
+    cell: Cell,
+    readonly labelText: string,
+    private readonly metric: string,
+  ) {
+    super(cell.u8, cell.dv, cell.off);
+    this.ascii = isAscii(labelText);
+  }
+
+  readonly ascii: boolean;
+
+  inc(value = 1): void {
+    if (!(value >= 0 && value < Number.POSITIVE_INFINITY)) {
+      throw invalidValue(
+        this.metric,
+        'counters only go up; refused increment',
+        value,
+        'Pass a finite number >= 0, or use a Gauge.',
+      );
+    }
+    this.addD(value);
+  }
+
+  get(): number {
+    return this.getD();
+  }
+}
+
+export class Counter<L extends string = string> extends Metric<CounterChild> {
+  static readonly metricType = 'counter';
+  readonly type: MetricType = 'counter';
+
+  constructor(config: MetricConfiguration<L>) {
+    super(config);
+    this.init();
+  }
+
+  /** `inc()`, `inc(5)`, `inc({ route: '/a' })` or `inc({ route: '/a' }, 5)`. */
+  inc(labelsOrValue?: Partial<Record<L, string | number>> | number, value?: number): void {
+    if (typeof labelsOrValue === 'object') this.seriesFor(labelsOrValue as Labels).inc(value);
+    else this.seriesFor(undefined).inc(labelsOrValue);
+  }
+
+  /** The bound series: keep it and call `inc` on it in hot code. */
+  labels(...values: [Partial<Record<L, string | number>>] | (string | number)[]): CounterChild {
+    return this.seriesForValues(values);
+  }
+
+  sampleNames(): string[] {
+    return [
+      this.name,
+      `${this.name.replace(/_total$/, '')}_total`,
+      `${this.name.replace(/_total$/, '')}_created`,
+    ];
+  }
+
+  protected createSeries(_values: string[], labelText: string): CounterChild {
+    return new CounterChild(this.store.field(this.fieldLabel('', labelText), 'd'), labelText, this.name);
+  }
+
+  protected samplesOf(series: CounterChild, out: Sample[]): void {
+    out.push({ suffix: '', labels: series.labelText, value: series.get() });
+  }
+
+  protected seriesText(series: CounterChild, name: string): string {
+    return sampleLine(name, series.labelText, series.getD());
+  }
+
+  protected resetSeries(series: CounterChild): void {
+    series.setD(0);
+  }
+}

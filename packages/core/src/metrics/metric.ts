@@ -1,0 +1,198 @@
+import { MetricsError } from '../errors.js';
+import type { FamilySnapshot, MetricType, Sample } from '../exposition/model.js';
+import { exposedFamilyName, familyHeader } from '../exposition/render.js';
+import { type ExpositionWriter, isAscii } from '../exposition/writer.js';
+import { MemoryStore, type Store } from '../storage/store.js';
+import type { MetricConfiguration, MetricJSON, RegisteredMetric, RegistryLike } from './contracts.js';
+import { type Labels, renderLabelPairs, SeriesIndex } from './labels.js';
+import { defaultRegistry } from './registry.js';
+import { sanitizePrefix, validateHelp, validateLabelNames, validateMetricName } from './validation.js';
+
+/** What every series of a metric has: its label values and their rendered form. */
+export interface SeriesBase {
+  readonly labelText: string;
+  /** `labelText` is plain ASCII, so the series' text can be copied byte for byte. */
+  readonly ascii: boolean;
+}
+
+let orphanStore: Store | undefined;
+
+/**
+ * Common ground of Counter, Gauge and Histogram: validation, registration, the series index and
+ * the file metadata. Subclasses only say how a series stores and renders its values.
+ */
+export abstract class Metric<S extends SeriesBase = SeriesBase> implements RegisteredMetric {
+  readonly name: string;
+  readonly help: string;
+  readonly labelNames: readonly string[];
+  readonly unit: string;
+  /** mmstats label prefix; field labels are `<prefix><sample>` (section 14.1). */
+  readonly prefix: string;
+  abstract readonly type: MetricType;
+  protected readonly store: Store;
+  protected readonly series: SeriesIndex<S>;
+  private readonly collectFn: (() => void | Promise<void>) | undefined;
+  private single: S | undefined;
+  /** Names and units are ASCII by validation; only the help text may not be. */
+  private readonly helpAscii: boolean;
+
+  protected constructor(config: MetricConfiguration, reservedLabels: readonly string[] = []) {
+    if (config === null || typeof config !== 'object') {
+      throw new MetricsError(
+        'INVALID_OPTION',
+        'A metric needs a configuration object: { name, help, labelNames? }.',
+      );
+    }
+    const prefix = config.prefix ?? '';
+    if (typeof prefix !== 'string' || /[\s{}"]/.test(prefix)) {
+      throw new MetricsError(
+        'INVALID_OPTION',
+        `prefix ${JSON.stringify(prefix)} may not contain spaces, braces or quotes; use something like "web.stats.".`,
+      );
+    }
+    validateMetricName(config.name);
+    this.prefix = prefix;
+    this.name = sanitizePrefix(prefix) + config.name;
+    validateMetricName(this.name);
+    this.help = validateHelp(this.name, config.help);
+    this.helpAscii = isAscii(this.help);
+    this.labelNames = validateLabelNames(this.name, config.labelNames, reservedLabels);
+    this.unit = config.unit ?? '';
+    // OpenMetrics wants the family name to end with the unit; only a counter's family drops `_total`.
+    const isCounter = (new.target as { metricType?: string }).metricType === 'counter';
+    const family = isCounter ? this.name.replace(/_total$/, '') : this.name;
+    if (this.unit !== '' && (!/^[a-zA-Z0-9_]+$/.test(this.unit) || !family.endsWith(`_${this.unit}`))) {
+      throw new MetricsError(
+        'INVALID_OPTION',
+        `${this.name}: unit "${this.unit}" must be letters, digits or '_' and the name must end with "_${this.unit}" (OpenMetrics).`,
+      );
+    }
+    if (config.collect !== undefined && typeof config.collect !== 'function') {
+      throw new MetricsError('INVALID_OPTION', `${this.name}: collect must be a function.`);
+    }
+    this.collectFn = config.collect as (() => void | Promise<void>) | undefined;
+    const registers: readonly RegistryLike[] = config.registers ?? [defaultRegistry()];
+    for (const registry of registers) registry.assertCanRegister(this);
+    orphanStore ??= new MemoryStore();
+    this.store = registers[0]?.store ?? orphanStore;
+    this.series = new SeriesIndex(this.name, this.labelNames, (values) =>
+      this.createSeries(values, renderLabelPairs(this.labelNames, values)),
+    );
+    for (const registry of registers) registry.registerMetric(this);
+  }
+
+  /** Call at the end of a subclass constructor, once its own fields are set. */
+  protected init(): void {
+    this.store.staticString(
+      `mmstats.meta.${this.name}`,
+      JSON.stringify({ type: this.type, help: this.help, unit: this.unit }),
+    );
+    if (this.labelNames.length === 0) this.single = this.series.getByValues([]);
+  }
+
+  /** Samples a Prometheus name derived from this one would have, for clash checks. */
+  abstract sampleNames(): string[];
+  protected abstract createSeries(values: string[], labelText: string): S;
+  protected abstract samplesOf(series: S, out: Sample[]): void;
+  /** The exposition lines of one series, samples named from `name` (what `samplesOf` gives, as text). */
+  protected abstract seriesText(series: S, name: string): string;
+  protected abstract resetSeries(series: S): void;
+
+  /** The series for a label set, as an object of values or positional values in declared order. */
+  protected seriesFor(labels: Labels | undefined): S {
+    if (labels === undefined) {
+      if (this.single !== undefined) return this.single;
+      throw new MetricsError(
+        'MISSING_LABEL',
+        `${this.name}: labels [${this.labelNames.join(', ')}] are required. Pass them as an object.`,
+      );
+    }
+    if (this.single !== undefined) {
+      // prom-client code passes `{}` to metrics without labels; only a real label is a mistake.
+      for (const key in labels) {
+        throw new MetricsError(
+          'UNKNOWN_LABEL',
+          `${this.name}: unknown label "${key}". It has no label names; call it without labels.`,
+        );
+      }
+      return this.single;
+    }
+    return this.series.get(labels);
+  }
+
+  protected seriesForValues(values: readonly unknown[]): S {
+    if (values.length === 1 && values[0] !== null && typeof values[0] === 'object')
+      return this.seriesFor(values[0] as Labels);
+    return this.series.getByValues(values);
+  }
+
+  /** Forgets a series (it is no longer exported). Its mmstats field stays in the file, at its last value. */
+  remove(...labels: [Labels] | (string | number)[]): void {
+    if (this.labelNames.length === 0) return;
+    const object =
+      labels.length === 1 && typeof labels[0] === 'object'
+        ? (labels[0] as Labels)
+        : Object.fromEntries(this.labelNames.map((n, i) => [n, labels[i] as string]));
+    this.series.remove(object);
+  }
+
+  /** Zeroes every series; labelled series are dropped, as in prom-client. */
+  reset(): void {
+    if (this.single !== undefined) this.resetSeries(this.single);
+    else {
+      for (const series of this.series.all()) this.resetSeries(series);
+      this.series.clear();
+    }
+  }
+
+  /** Runs the collect callback, if any. */
+  collect(): void | Promise<void> {
+    return this.collectFn?.call(this as never);
+  }
+
+  /** The family ready for exposition. */
+  snapshot(): FamilySnapshot {
+    const samples: Sample[] = [];
+    for (const series of this.series.all()) this.samplesOf(series, samples);
+    return { name: this.name, help: this.help, type: this.type, unit: this.unit, samples };
+  }
+
+  /**
+   * @internal Writes this family to a scrape: the text `renderExposition([this.snapshot()])`
+   * gives, without building a sample object per line.
+   */
+  render(writer: ExpositionWriter, om: boolean): void {
+    const name = exposedFamilyName(this.name, this.type, om);
+    const header = familyHeader(name, this.help, this.type, this.unit, om);
+    writer.write(header, this.helpAscii);
+    const sampleName = om && this.type === 'counter' ? `${name}_total` : name;
+    for (const series of this.series.all()) writer.write(this.seriesText(series, sampleName), series.ascii);
+  }
+
+  /** prom-client's `get()`: values with their labels as objects. */
+  get(): MetricJSON {
+    const values = [];
+    for (const series of this.series.all()) {
+      const labelValues = this.series.labelValues(series);
+      const base: Record<string, string> = {};
+      this.labelNames.forEach((name, i) => {
+        base[name] = labelValues[i]!;
+      });
+      const out: Sample[] = [];
+      this.samplesOf(series, out);
+      for (const sample of out) {
+        const labels = { ...base };
+        const le = /le="([^"]*)"$/.exec(sample.labels);
+        if (le) labels.le = le[1]!;
+        values.push({ labels, value: sample.value, metricName: this.name + sample.suffix });
+      }
+    }
+    return { name: this.name, help: this.help, type: this.type, values };
+  }
+
+  /** Field label for a sample of a series: `<prefix><name><suffix>{labels}`. */
+  protected fieldLabel(suffix: string, labelText: string): string {
+    const base = this.prefix + this.name.slice(sanitizePrefix(this.prefix).length) + suffix;
+    return labelText === '' ? base : `${base}{${labelText}}`;
+  }
+}

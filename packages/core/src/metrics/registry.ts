@@ -1,0 +1,219 @@
+import { MetricsError } from '../errors.js';
+import {
+  contentTypeOf,
+  type ExpositionFormat,
+  OPENMETRICS_CONTENT_TYPE,
+  PROMETHEUS_CONTENT_TYPE,
+} from '../exposition/render.js';
+import { ExpositionWriter } from '../exposition/writer.js';
+import { createStore, type StorageOptions, validateStorageOptions } from '../storage/create-store.js';
+import type { StorageBackend, Store } from '../storage/store.js';
+import type { RegisteredMetric as Metric, MetricJSON, RegistryLike } from './contracts.js';
+
+export interface RegistryOptions {
+  /** mmstats file storage; `false` keeps values in process memory only. */
+  storage?: StorageOptions | false;
+}
+
+/** A metric class as `getOrCreate` needs it. */
+export interface MetricClass<M extends Metric, C> {
+  new (config: C): M;
+  readonly metricType: string;
+}
+
+function describe(metric: Metric): string {
+  // While a metric is being constructed its `type` field is not set yet; the class knows it.
+  const type = metric.type ?? (metric.constructor as { metricType?: string }).metricType;
+  return `${type} "${metric.name}" (help ${JSON.stringify(metric.help)}, labels [${metric.labelNames.join(', ')}])`;
+}
+
+/**
+ * Holds metrics by name and renders them: each metric writes its own family (`Metric.render`),
+ * the same text `renderExposition` gives for snapshots. Values live in the registry's store
+ * (memory or an mmstats file).
+ */
+export class Registry implements RegistryLike {
+  private readonly byName = new Map<string, Metric>();
+  private readonly sampleOwner = new Map<string, Metric>();
+  private storeInstance: Store | undefined;
+  private format: ExpositionFormat = 'text';
+  private lastScrapeBytes = 0;
+  private scrapeBuffer: Buffer | undefined;
+
+  constructor(private readonly options: RegistryOptions = {}) {
+    validateStorageOptions(options.storage);
+  }
+
+  /** Created on first use, so a registry that never holds a metric never creates a file. */
+  get store(): Store {
+    this.storeInstance ??= createStore(this.options.storage);
+    return this.storeInstance;
+  }
+
+  /**
+   * Where values live: `'mmap'` (a shared mapping of an mmstats file), `'fallback'` (memory
+   * written to the file every interval) or `'memory'` (storage off, or files could not be made).
+   * Before the first metric makes a file it is the backend that file will use.
+   */
+  get storageBackend(): StorageBackend {
+    return this.store.backend;
+  }
+
+  /** The mmstats files of this registry, first one first; empty in memory or after close() removed them. */
+  get storageFiles(): readonly string[] {
+    return this.storeInstance?.files ?? [];
+  }
+
+  /** Throws when `metric` would clash with a registered one, naming both. */
+  assertCanRegister(metric: Metric): void {
+    const existing = this.byName.get(metric.name);
+    const clash =
+      existing ??
+      metric
+        .sampleNames()
+        .map((n) => this.sampleOwner.get(n))
+        .find((m) => m !== undefined && m !== metric);
+    if (existing === metric) return;
+    if (clash !== undefined) {
+      throw new MetricsError(
+        'DUPLICATE_METRIC',
+        `Cannot register ${describe(metric)}: ${describe(clash)} is already registered${clash.name === metric.name ? ' under that name' : ' and its samples share names with it'}. ` +
+          'Reuse it with registry.getOrCreate(), remove it with registry.removeSingleMetric(), or choose another name.',
+      );
+    }
+  }
+
+  registerMetric(metric: Metric): void {
+    if (this.byName.get(metric.name) === metric) return;
+    this.assertCanRegister(metric);
+    this.byName.set(metric.name, metric);
+    for (const sample of metric.sampleNames()) this.sampleOwner.set(sample, metric);
+  }
+
+  /**
+   * The registered metric of that name when it has the same kind, labels and buckets; otherwise a
+   * new one. For hot reload and tests, where the same module runs twice.
+   */
+  getOrCreate<
+    M extends Metric,
+    C extends { name: string; prefix?: string; labelNames?: readonly string[]; buckets?: readonly number[] },
+  >(kind: MetricClass<M, C>, config: C): M {
+    const name = (config.prefix ?? '').replace(/[^a-zA-Z0-9_:]/g, '_') + config.name;
+    const existing = this.byName.get(name);
+    if (existing === undefined) return new kind({ ...config, registers: [this] });
+    const sameLabels = existing.labelNames.join('\0') === (config.labelNames ?? []).join('\0');
+    const existingBuckets = (existing as unknown as { buckets?: readonly number[] }).buckets;
+    const sameBuckets =
+      config.buckets === undefined ||
+      existingBuckets === undefined ||
+      config.buckets.join() === existingBuckets.join();
+    if (existing.type === kind.metricType && sameLabels && sameBuckets) return existing as M;
+    throw new MetricsError(
+      'DUPLICATE_METRIC',
+      `getOrCreate(${kind.metricType} "${name}", labels [${(config.labelNames ?? []).join(', ')}]) found ${describe(existing)} with a different kind, labels or buckets. Use one definition for both, or another name.`,
+    );
+  }
+
+  getSingleMetric(name: string): Metric | undefined {
+    return this.byName.get(name);
+  }
+
+  removeSingleMetric(name: string): void {
+    const metric = this.byName.get(name);
+    if (metric === undefined) return;
+    this.byName.delete(name);
+    for (const sample of metric.sampleNames())
+      if (this.sampleOwner.get(sample) === metric) this.sampleOwner.delete(sample);
+  }
+
+  getMetricsAsArray(): Metric[] {
+    return [...this.byName.values()];
+  }
+
+  /** Forgets every metric (their fields stay in the file until the process ends). */
+  clear(): void {
+    this.byName.clear();
+    this.sampleOwner.clear();
+  }
+
+  resetMetrics(): void {
+    for (const metric of this.byName.values()) metric.reset();
+  }
+
+  get contentType(): string {
+    return contentTypeOf(this.format);
+  }
+
+  /** prom-client's switch between the text format and OpenMetrics for `metrics()`. */
+  setContentType(contentType: string): void {
+    if (contentType === PROMETHEUS_CONTENT_TYPE) this.format = 'text';
+    else if (contentType === OPENMETRICS_CONTENT_TYPE) this.format = 'openmetrics';
+    else {
+      throw new MetricsError(
+        'INVALID_OPTION',
+        `Unsupported content type ${JSON.stringify(contentType)}: use "${PROMETHEUS_CONTENT_TYPE}" or "${OPENMETRICS_CONTENT_TYPE}".`,
+      );
+    }
+  }
+
+  /**
+   * The exposition of every metric. A string when no collect callback is async, else a promise:
+   * `await` works for both.
+   */
+  metrics(format: ExpositionFormat = this.format): string | Promise<string> {
+    const pending: Promise<void>[] = [];
+    for (const metric of this.byName.values()) {
+      const result = metric.collect();
+      if (result !== undefined && typeof (result as Promise<void>).then === 'function')
+        pending.push(result as Promise<void>);
+    }
+    const render = () => {
+      const om = format === 'openmetrics';
+      // Sized from the last scrape, so a big one is not copied over and over while it grows.
+      const writer = new ExpositionWriter(
+        this.lastScrapeBytes + (this.lastScrapeBytes >>> 3),
+        this.scrapeBuffer,
+      );
+      for (const metric of this.byName.values()) metric.render(writer, om);
+      if (om) writer.write('# EOF\n', true);
+      this.lastScrapeBytes = writer.bytes;
+      this.scrapeBuffer = writer.storage.length <= KEEP_SCRAPE_BUFFER ? writer.storage : undefined;
+      return writer.toString();
+    };
+    return pending.length === 0 ? render() : Promise.all(pending).then(render);
+  }
+
+  async getMetricsAsJSON(): Promise<MetricJSON[]> {
+    await Promise.all(Array.from(this.byName.values(), (m) => m.collect()));
+    return Array.from(this.byName.values(), (m) => m.get());
+  }
+
+  /** Flushes values to the file now (msync or write); a no-op in memory. */
+  sync(): void {
+    this.storeInstance?.sync();
+  }
+
+  /** Stops timers and removes this registry's files; metrics keep working in memory. */
+  close(): void {
+    this.storeInstance?.close();
+  }
+
+  /** One registry listing the metrics of several; clashing names throw. Values stay where they are. */
+  static merge(registries: readonly Registry[]): Registry {
+    const merged = new Registry({ storage: false });
+    for (const registry of registries)
+      for (const metric of registry.byName.values()) merged.registerMetric(metric);
+    return merged;
+  }
+}
+
+/** Scrape buffers up to this size are kept for the next scrape; bigger ones are not held on to. */
+const KEEP_SCRAPE_BUFFER = 16 * 1024 * 1024;
+
+let defaultInstance: Registry | undefined;
+
+/** The registry metrics join when `registers` is not given (prom-client's `register`). */
+export function defaultRegistry(): Registry {
+  defaultInstance ??= new Registry();
+  return defaultInstance;
+}
