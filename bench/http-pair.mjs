@@ -10,6 +10,7 @@
  *
  *   node bench/http-pair.mjs koa bare ours                 24 sessions (~4 min)
  *   node bench/http-pair.mjs koa bare bare --sessions 30    A/A: what "no difference" looks like
+ *   node bench/http-pair.mjs koa ours@/tmp/old ours        A/B: "ours" of another built checkout
  *   node bench/http-pair.mjs fastify bare ours --sessions 16 --reps 2 --duration 2 --connections 50
  *
  * Both servers share one CPU, so each gets about half of it and CPU per request reads higher than

@@ -60,7 +60,7 @@ async function addMetrics(app) {
   }
   // Our response tracking (the socket slot, the channel) without recording anything.
   if (variant === 'probe-track') {
-    const { instrumentHttp } = await import('@mmstats/core');
+    const { instrumentHttp } = await import('@mmstats/core/http');
     const tracker = instrumentHttp({ processMetrics: false, storage: false }, 'probe').createTracker(
       () => {},
     );

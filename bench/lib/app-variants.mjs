@@ -48,7 +48,9 @@ export function appVariants(framework) {
 export function appArguments(positionals, { min, max = Number.POSITIVE_INFINITY }, usage) {
   const [framework, ...variants] = positionals;
   const appKnown = APP_FRAMEWORKS.includes(framework);
-  const unknown = appKnown ? variants.filter((v) => !appVariants(framework).includes(v)) : [];
+  // `variant@/other/checkout` names a variant of another checkout's bench app (bench/lib/http-fleet.mjs).
+  const known = (v) => appVariants(framework).includes(v.split('@')[0]);
+  const unknown = appKnown ? variants.filter((v) => !known(v)) : [];
   if (appKnown && unknown.length === 0 && variants.length >= min && variants.length <= max)
     return { framework, variants };
   const lists = APP_FRAMEWORKS.map((f) => `  ${f}: ${appVariants(f).join(', ')}`).join('\n');

@@ -13,6 +13,15 @@ import { startChild } from './processes.mjs';
  */
 const active = new Set();
 
+/**
+ * `ours@/path/to/checkout` serves variant `ours` from another checkout (its own builds), for an
+ * A/B of two versions of the code; a plain name serves this checkout's.
+ */
+export function splitVariant(variant) {
+  const at = variant.indexOf('@');
+  return at < 0 ? { name: variant, root: ROOT } : { name: variant.slice(0, at), root: variant.slice(at + 1) };
+}
+
 export async function startFleet(framework, variants, cores) {
   const servers = new Map();
   const fleet = { servers, load: null };
@@ -20,9 +29,10 @@ export async function startFleet(framework, variants, cores) {
   for (const variant of variants) {
     const dir = mkdtempSync(join(tmpdir(), 'mmstats-bench-http-'));
     const env = { ...process.env, MMSTATS_PATH: dir, NODE_ENV: 'production' };
-    const app = join(ROOT, 'bench', 'apps', `${framework}.mjs`);
-    const { command, args } = pinned(cores?.server, process.execPath, [app, variant]);
-    const child = startChild(command, args, { env, cwd: ROOT });
+    const { name, root } = splitVariant(variant);
+    const app = join(root, 'bench', 'apps', `${framework}.mjs`);
+    const { command, args } = pinned(cores?.server, process.execPath, [app, name]);
+    const child = startChild(command, args, { env, cwd: root });
     try {
       const { port } = await child.expect('ready', 20_000);
       servers.set(variant, { child, port, dir, error: null });

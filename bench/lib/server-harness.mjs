@@ -33,7 +33,7 @@ export async function ourOptions(ownStorage = {}) {
   const table = { ...OUR_STORAGE, ...ownStorage };
   if (!Object.hasOwn(table, variant)) return null;
   if (variant === 'probe-observe') {
-    const { HttpMetrics } = await import('@mmstats/core');
+    const { HttpMetrics } = await import('@mmstats/core/http');
     HttpMetrics.prototype.begin = () => 0;
     HttpMetrics.prototype.end = () => {};
   }
