@@ -14,6 +14,7 @@ export default defineConfig({
       project('example-express', 'examples/express'),
       project('example-fastify', 'examples/fastify'),
       project('example-koa', 'examples/koa'),
+      project('observability', 'observability'),
     ],
   },
 });
