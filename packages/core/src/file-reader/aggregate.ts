@@ -40,6 +40,11 @@ const DEFAULT_FIELD = /(^|\.)(sys\.[A-Za-z_]+|org\.[A-Za-z_]+\.version)$/;
 export interface FilesToFamiliesOptions {
   /** Whether a file's gauge and untyped series are shown; default all. Counters and histograms always count. */
   gaugesOf?: (file: MmstatsFile) => boolean;
+  /**
+   * Whether gauge and untyped series get the writer's `pid` (and `tid`) label; default true. A
+   * caller that shows one file at a time already knows the writer and can turn them off.
+   */
+  writerLabels?: boolean;
 }
 
 export function filesToFamilies(
@@ -59,7 +64,7 @@ export function filesToFamilies(
   // Every process of a program has the same labels: place each label once, then only add values.
   const placements = new Map<string, Placement | null>();
   files.forEach((file, fileIndex) => {
-    const writer = writerOf(file);
+    const writer = options.writerLabels === false ? null : writerOf(file);
     const gauges = options.gaugesOf?.(file) ?? true;
     for (const field of file.fields) {
       if (typeof field.value === 'string') {
@@ -195,7 +200,7 @@ function addValue(
   placement: Placement,
   value: number,
   fileIndex: number,
-  writer: Writer,
+  writer: Writer | null,
 ): void {
   const { labels, meta } = placement;
   if (meta.type === 'histogram') {
@@ -213,8 +218,11 @@ function addValue(
     else sample.value += value;
   } else {
     // Gauges and untyped fields: one series per writer.
-    let own = `${labels}${labels === '' ? '' : ','}${placement.pidName}="${writer.pid}"`;
-    if (writer.tid !== undefined && placement.tidName !== undefined) own += `,tid="${writer.tid}"`;
+    let own = labels;
+    if (writer !== null) {
+      own = `${labels}${labels === '' ? '' : ','}${placement.pidName}="${writer.pid}"`;
+      if (writer.tid !== undefined && placement.tidName !== undefined) own += `,tid="${writer.tid}"`;
+    }
     // Two files claiming one process and series (a reused PID): the first keeps it.
     if (!target.samples.has(own)) target.samples.set(own, { suffix: '', labels: own, value });
   }
