@@ -14,7 +14,9 @@ const LAYERS: readonly (readonly string[])[] = [
   ['storage'],
   ['metrics', 'typed-fields'],
   ['file-reader', 'process-metrics'],
-  ['http', 'cli'],
+  ['http'],
+  // The exporter (`mmstats serve`) answers scrapes with http's endpoint: auth and negotiation.
+  ['cli'],
   ['index.ts', 'http.ts', 'files.ts', 'fields.ts'],
 ];
 
