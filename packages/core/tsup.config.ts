@@ -1,3 +1,4 @@
+import { cpSync } from 'node:fs';
 import { defineConfig } from 'tsup';
 
 const entries = {
@@ -19,4 +20,8 @@ export default defineConfig({
   sourcemap: true,
   target: 'node20',
   shims: true,
+  // The page of `mmstats web` ships as the files it is, beside the bundle that serves them.
+  onSuccess: async () => {
+    cpSync('src/cli/web/page', 'dist/web', { recursive: true });
+  },
 });

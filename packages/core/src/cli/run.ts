@@ -2,7 +2,9 @@ import { usageError } from './args.js';
 import { CLEAN_USAGE, clean } from './clean.js';
 import { type CliIo, EXIT_OK, processIo } from './io.js';
 import { POLL_USAGE, poll } from './poll.js';
+import { SERVE_USAGE, serve } from './serve.js';
 import { SLURP_USAGE, slurp } from './slurp.js';
+import { WEB_USAGE, web } from './web/command.js';
 
 export const USAGE = `Usage: mmstats <command> [options] [PATH...]
 
@@ -12,6 +14,8 @@ Commands:
   slurp [PATH...]              print every field of every file
   poll FIELD... [PATH...]      print how fields change, vmstat-style
   clean [PATH...]              remove files of processes that no longer run
+  web [PATH...]                a live view of the files in the browser (127.0.0.1:9465)
+  serve [PATH...]              a Prometheus exporter for the files (127.0.0.1:9464/metrics)
 
 Without PATH the commands read $MMSTATS_GLOB, else $MMSTATS_PATH/*.mmstats, else
 *.mmstats in the per-user directory under the temp dir.
@@ -25,6 +29,8 @@ const COMMANDS: Record<
   slurp: { usage: SLURP_USAGE, run: slurp },
   poll: { usage: POLL_USAGE, run: poll },
   clean: { usage: CLEAN_USAGE, run: clean },
+  web: { usage: WEB_USAGE, run: web },
+  serve: { usage: SERVE_USAGE, run: serve },
 };
 
 /** The whole CLI as a function: arguments in, exit code out, output through `io`. */
