@@ -6,6 +6,7 @@ const PACKAGE_OF: Record<string, string> = {
   prometheus: 'prometheus',
   'prometheus-pushgateway': 'prometheus-pushgateway',
   python3: 'python3',
+  chromium: 'chromium',
 };
 
 function which(tool: string): string | null {
