@@ -55,8 +55,9 @@ export function appsExposition(targets: readonly string[] | undefined, env: Node
   return { families: [...merged.values()], apps, skipped, conflicts };
 }
 
+/** Only a writer known to be gone loses its gauges: a file without sys.pid may be live. */
 function running(pid: number | undefined): boolean {
-  return pid !== undefined && processLiveness(pid) === 'alive';
+  return pid === undefined || processLiveness(pid) !== 'dead';
 }
 
 function withApp(sample: Sample, app: string): Sample {

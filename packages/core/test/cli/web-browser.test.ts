@@ -135,7 +135,9 @@ describe.skipIf(!toolAvailable('chromium'))('mmstats web in headless Chromium', 
     expect(await page.locator('#apps script, #apps img').count()).toBe(0);
 
     // The corrupt file is listed as skipped, with the reason; the rest of the page works.
-    await expect(page.locator('#skipped-list').textContent()).resolves.toContain('mmstats-broken-1-1.mmstats: ');
+    await expect(page.locator('#skipped-list').textContent()).resolves.toContain(
+      'mmstats-broken-1-1.mmstats: ',
+    );
 
     // Only this server was asked for anything.
     expect(loaded.filter((url) => !url.startsWith(`${webUrl}/`))).toEqual([]);
