@@ -17,6 +17,14 @@ const HOSTILE_ROUTE = `</td><script>window.__pwned = 1</script><img src=x onerro
 /** The chart's first series colour in page.js, as canvas pixels report it. */
 const STROKE = [0xd9, 0x48, 0x0f];
 
+interface PixelCanvas {
+  width: number;
+  height: number;
+  getContext(kind: '2d'): {
+    getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray };
+  };
+}
+
 describe.skipIf(!toolAvailable('chromium'))('mmstats web in headless Chromium', () => {
   let dir: string;
   let profile: string;
@@ -107,7 +115,11 @@ describe.skipIf(!toolAvailable('chromium'))('mmstats web in headless Chromium', 
     const strokePixels = await waitFor(
       async () => {
         const count = await page.evaluate((rgb) => {
-          const canvas = document.querySelector('#chart canvas') as HTMLCanvasElement | null;
+          // Runs in the page; typed by hand, as this package compiles without the DOM library.
+          const { document } = globalThis as unknown as {
+            document: { querySelector(s: string): PixelCanvas | null };
+          };
+          const canvas = document.querySelector('#chart canvas');
           if (canvas === null) return 0;
           const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
           let n = 0;
@@ -131,7 +143,7 @@ describe.skipIf(!toolAvailable('chromium'))('mmstats web in headless Chromium', 
       `route=${JSON.stringify(HOSTILE_ROUTE)}`,
     );
     await expect(hostileRow.locator('td.value').first().textContent()).resolves.toBe('7');
-    expect(await page.evaluate(() => (window as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as { __pwned?: number }).__pwned)).toBeUndefined();
     expect(await page.locator('#apps script, #apps img').count()).toBe(0);
 
     // The corrupt file is listed as skipped, with the reason; the rest of the page works.
