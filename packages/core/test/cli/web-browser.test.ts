@@ -39,14 +39,6 @@ describe.skipIf(!toolAvailable('chromium'))('mmstats web in headless Chromium', 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'mmstats-web-'));
     profile = mkdtempSync(join(tmpdir(), 'mmstats-chromium-'));
-    // A second app whose route holds markup and quotes, and a file that is no mmstats file.
-    hostile = new Registry({ storage: { directory: dir } });
-    new Counter({ name: 'jobs_total', help: 'Jobs', labelNames: ['route'], registers: [hostile] }).inc(
-      { route: HOSTILE_ROUTE },
-      7,
-    );
-    hostile.sync();
-    writeFileSync(join(dir, 'mmstats-broken-1-1.mmstats'), 'this is not an mmstats file\n'.repeat(200));
     const [appPort, webPort] = [await freePort(), await freePort()];
     appUrl = `http://127.0.0.1:${appPort}`;
     webUrl = `http://127.0.0.1:${webPort}`;
@@ -137,6 +129,26 @@ describe.skipIf(!toolAvailable('chromium'))('mmstats web in headless Chromium', 
     expect(strokePixels).toBeGreaterThan(100);
     await expect(page.locator('#chart-note').textContent()).resolves.toMatch(/^counter: rate per second/);
 
+    mkdirSync(RESULTS, { recursive: true });
+    const shot = join(RESULTS, 'mmstats-web.png');
+    await page.screenshot({ path: shot });
+    if (process.env.MMSTATS_UPDATE_DOCS === '1') copyFileSync(shot, DOCS_SHOT);
+
+    // Files come while the page is open: a second app whose route holds markup and quotes, and
+    // a file that is no mmstats file.
+    hostile = new Registry({ storage: { directory: dir } });
+    new Counter({ name: 'jobs_total', help: 'Jobs', labelNames: ['route'], registers: [hostile] }).inc(
+      { route: HOSTILE_ROUTE },
+      7,
+    );
+    hostile.sync();
+    writeFileSync(join(dir, 'mmstats-broken-1-1.mmstats'), 'this is not an mmstats file\n'.repeat(200));
+    await waitFor(
+      async () => ((await page.locator('tr[data-family="jobs_total"]').count()) > 0 ? true : undefined),
+      10_000,
+      'the new app on the page',
+    );
+
     // The hostile route is text in a cell, not markup: nothing ran, no element was injected.
     const hostileRow = page.locator('tr[data-family="jobs_total"]');
     await expect(hostileRow.locator('td.labels').textContent()).resolves.toBe(
@@ -155,9 +167,14 @@ describe.skipIf(!toolAvailable('chromium'))('mmstats web in headless Chromium', 
     expect(loaded.filter((url) => !url.startsWith(`${webUrl}/`))).toEqual([]);
     expect(errors).toEqual([]);
 
-    mkdirSync(RESULTS, { recursive: true });
-    const shot = join(RESULTS, 'mmstats-web.png');
-    await page.screenshot({ path: shot });
-    if (process.env.MMSTATS_UPDATE_DOCS === '1') copyFileSync(shot, DOCS_SHOT);
+    await page.screenshot({ path: join(RESULTS, 'mmstats-web-hostile.png'), fullPage: true });
+
+    // And files go: the app's file removed, its rows leave the page.
+    hostile.close();
+    await waitFor(
+      async () => ((await page.locator('tr[data-family="jobs_total"]').count()) === 0 ? true : undefined),
+      10_000,
+      'the removed app to leave the page',
+    );
   }, 60_000);
 });
