@@ -52,6 +52,7 @@ process.on('message', async (message) => {
       type: 'delay',
       p50: ms(histogram.percentile(50)),
       p99: ms(histogram.percentile(99)),
+      p999: ms(histogram.percentile(99.9)),
       max: ms(histogram.max),
       count: histogram.count,
     });
