@@ -16,6 +16,8 @@ const DOCS_SHOT = fileURLToPath(new URL('../../../../docs/mmstats-web.png', impo
 const HOSTILE_ROUTE = `</td><script>window.__pwned = 1</script><img src=x onerror="window.__pwned=2">'"`;
 /** The chart's first series colour in page.js, as canvas pixels report it. */
 const STROKE = [0xd9, 0x48, 0x0f];
+/** The third, p99 for a histogram. */
+const P99 = [0x2f, 0x9e, 0x44];
 
 interface PixelCanvas {
   width: number;
@@ -84,6 +86,24 @@ describe.skipIf(!toolAvailable('chromium'))('mmstats web in headless Chromium', 
     return text === null || text === '' ? undefined : Number(text);
   };
 
+  /** Pixels of the chart's canvas within a small distance of the colour `rgb`. */
+  const pixelsOf = (rgb: number[]) =>
+    page.evaluate((rgb) => {
+      // Runs in the page; typed by hand, as this package compiles without the DOM library.
+      const { document } = globalThis as unknown as {
+        document: { querySelector(s: string): PixelCanvas | null };
+      };
+      const canvas = document.querySelector('#chart canvas');
+      if (canvas === null) return 0;
+      const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+      let n = 0;
+      for (let i = 0; i < data.length; i += 4) {
+        const [r, g, b] = [data[i]!, data[i + 1]!, data[i + 2]!];
+        if (Math.abs(r - rgb[0]!) < 40 && Math.abs(g - rgb[1]!) < 40 && Math.abs(b - rgb[2]!) < 40) n++;
+      }
+      return n;
+    }, rgb);
+
   it('shows the counter going up with traffic, charts it, and escapes hostile labels', async () => {
     const loaded: string[] = [];
     page.on('request', (request) => loaded.push(request.url()));
@@ -106,21 +126,7 @@ describe.skipIf(!toolAvailable('chromium'))('mmstats web in headless Chromium', 
     }
     const strokePixels = await waitFor(
       async () => {
-        const count = await page.evaluate((rgb) => {
-          // Runs in the page; typed by hand, as this package compiles without the DOM library.
-          const { document } = globalThis as unknown as {
-            document: { querySelector(s: string): PixelCanvas | null };
-          };
-          const canvas = document.querySelector('#chart canvas');
-          if (canvas === null) return 0;
-          const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
-          let n = 0;
-          for (let i = 0; i < data.length; i += 4) {
-            const [r, g, b] = [data[i]!, data[i + 1]!, data[i + 2]!];
-            if (Math.abs(r - rgb[0]!) < 40 && Math.abs(g - rgb[1]!) < 40 && Math.abs(b - rgb[2]!) < 40) n++;
-          }
-          return n;
-        }, STROKE);
+        const count = await pixelsOf(STROKE);
         return count > 100 ? count : undefined;
       },
       10_000,
@@ -133,6 +139,23 @@ describe.skipIf(!toolAvailable('chromium'))('mmstats web in headless Chromium', 
     const shot = join(RESULTS, 'mmstats-web.png');
     await page.screenshot({ path: shot });
     if (process.env.MMSTATS_UPDATE_DOCS === '1') copyFileSync(shot, DOCS_SHOT);
+
+    // A histogram's series charts p50, p95 and p99; p99, drawn last, is on top.
+    await page
+      .locator('tr[data-family="http_request_duration_seconds"][data-labels*="/users/:id"]')
+      .first()
+      .click();
+    await expect(page.locator('#chart-note').textContent()).resolves.toMatch(/^histogram: p50, p95, p99/);
+    for (let i = 0; i < 3; i++) {
+      await traffic(5);
+      await new Promise((r) => setTimeout(r, 1100));
+    }
+    await waitFor(
+      async () => ((await pixelsOf(P99)) > 100 ? true : undefined),
+      10_000,
+      'the p99 line drawn on the chart canvas',
+    );
+    await page.screenshot({ path: join(RESULTS, 'mmstats-web-histogram.png') });
 
     // Files come while the page is open: a second app whose route holds markup and quotes, and
     // a file that is no mmstats file.

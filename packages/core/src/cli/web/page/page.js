@@ -216,7 +216,7 @@
     let previousLe = 0;
     let previousCount = 0;
     for (let i = 0; i < les.length; i++) {
-      const le = num(les[i]);
+      const le = les[i] === '+Inf' ? Infinity : Number(les[i]);
       const count = increases[i];
       if (count >= rank) {
         if (le === Infinity) return previousLe;
