@@ -7,6 +7,7 @@ import { appOf } from '../../src/cli/app-of.js';
 import type { RunningServer } from '../../src/cli/http-listen.js';
 import { startWeb } from '../../src/cli/web/command.js';
 import type { PageSnapshot } from '../../src/cli/web/snapshot.js';
+import type { MmstatsFile } from '../../src/file-reader/reader.js';
 import { Counter, Histogram, Registry } from '../../src/index.js';
 import { buffered, image, unbuffered, writeImage } from '../support/mmstats-images.js';
 
@@ -104,7 +105,9 @@ describe('mmstats web: JSON endpoints and headers', () => {
       const page = (await json(`${url}/api/snapshot`)).body as unknown as PageSnapshot;
       expect(page.apps).toHaveLength(1);
       const [process0] = page.apps[0]!.processes;
-      expect(page.apps[0]!.app).toBe(appOf({ path: registry.storageFiles[0]!, pid: process.pid }));
+      expect(page.apps[0]!.app).toBe(
+        appOf({ path: registry.storageFiles[0]!, pid: process.pid, fields: [] }),
+      );
       expect(process0).toMatchObject({ pid: process.pid, running: true });
       expect(process0!.families.map((f) => [f.name, f.type, f.series.map(({ id: _, ...s }) => s)])).toEqual([
         ['jobs_total', 'counter', [{ labels: [['queue', '<b>"q"</b>']], value: 2 }]],
@@ -165,10 +168,19 @@ describe('mmstats web: JSON endpoints and headers', () => {
 });
 
 describe('appOf', () => {
+  const at = (path: string, pid: number | undefined, fields: MmstatsFile['fields'] = []) =>
+    appOf({ path, pid, fields });
+
   it('takes the command name of the default file name, dashes included', () => {
-    expect(appOf({ path: '/d/mmstats-server-42-42.mmstats', pid: 42 })).toBe('server');
-    expect(appOf({ path: '/d/mmstats-my-app-42-43.mmstats', pid: 42 })).toBe('my-app');
-    expect(appOf({ path: '/d/mmstats-my-app-42-43-2.mmstats', pid: undefined })).toBe('my-app');
-    expect(appOf({ path: '/d/custom.mmstats', pid: 7 })).toBe('custom');
+    expect(at('/d/mmstats-server-42-42.mmstats', 42)).toBe('server');
+    expect(at('/d/mmstats-my-app-42-43.mmstats', 42)).toBe('my-app');
+    expect(at('/d/mmstats-my-app-42-43-2.mmstats', undefined)).toBe('my-app');
+    expect(at('/d/custom.mmstats', 7)).toBe('custom');
+  });
+
+  it("prefers the file's own application field", () => {
+    const identity = { label: 'mmstats.app', sig: '64s', value: 'checkout', buffered: false };
+    expect(at('/d/mmstats-server-42-42.mmstats', 42, [identity])).toBe('checkout');
+    expect(at('/d/mmstats-server-42-42.mmstats', 42, [{ ...identity, value: '' }])).toBe('server');
   });
 });
