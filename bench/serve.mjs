@@ -10,7 +10,8 @@
  *    series, while busy recording: never scraped; scraped in-process through its own endpoint;
  *    scraped through `mmstats serve` reading its file; and, as a control, `mmstats serve` scraped
  *    the same way but reading a copy of the file, so it burns the same CPU beside the app without
- *    touching what the app writes. Target: the app's p99 unchanged by scrapes.
+ *    touching what the app writes; and `mmstats serve` under `nice -n 19`, so the app gets the CPU
+ *    first. Target: the app's p99 unchanged by scrapes.
  *    Scrapes come every `--interval` ms (default 100), not Prometheus' usual 15 s: the delay
  *    monitor takes one sample per timer tick, so a scrape shows in the p99 only when scrapes
  *    make up about 1% of the ticks.
@@ -56,9 +57,11 @@ const root = mkdtempSync(join(tmpdir(), 'mmstats-bench-serve-'));
 const running = [];
 
 /** `mmstats serve` on a port it picks, as a child process stopped by its PID. */
-async function startServe(dir) {
+async function startServe(dir, { nice = false } = {}) {
   const { spawn } = await import('node:child_process');
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', dir], {
+  const argv = [process.execPath, CLI, 'serve', '--port', '0', dir];
+  const [command, ...rest] = nice ? ['nice', '-n', '19', ...argv] : argv;
+  const child = spawn(command, rest, {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   running.push(child);
@@ -197,8 +200,8 @@ async function loopDelay(mode, rep) {
     const ready = await app.expect('ready', 30_000);
     let target = null;
     if (mode === 'in-process') target = `http://127.0.0.1:${ready.port}/metrics`;
-    if (mode === 'mmstats serve') {
-      serve = await startServe(dir);
+    if (mode === 'mmstats serve' || mode === 'mmstats serve, nice 19') {
+      serve = await startServe(dir, { nice: mode.endsWith('nice 19') });
       target = `${serve.url}/metrics`;
     }
     if (mode === 'control: serve of a copy') {
@@ -233,7 +236,13 @@ async function loopDelay(mode, rep) {
 
 try {
   await scrapeCost();
-  const modes = ['never scraped', 'in-process', 'mmstats serve', 'control: serve of a copy'];
+  const modes = [
+    'never scraped',
+    'in-process',
+    'mmstats serve',
+    'mmstats serve, nice 19',
+    'control: serve of a copy',
+  ];
   const results = Object.fromEntries(modes.map((m) => [m, []]));
   for (let rep = 0; rep < REPS; rep++) {
     // Rotated order, so a load spike on the host does not always land on the same mode.
