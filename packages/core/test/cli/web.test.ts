@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { appOf } from '../../src/cli/app-of.js';
 import type { RunningServer } from '../../src/cli/http-listen.js';
+import { listenAddress, warnIfExposed } from '../../src/cli/http-listen.js';
+import type { CliIo } from '../../src/cli/io.js';
 import { startWeb } from '../../src/cli/web/command.js';
 import type { PageSnapshot } from '../../src/cli/web/snapshot.js';
 import type { MmstatsFile } from '../../src/file-reader/reader.js';
@@ -182,5 +184,21 @@ describe('appOf', () => {
     const identity = { label: 'mmstats.app', sig: '64s', value: 'checkout', buffered: false };
     expect(at('/d/mmstats-server-42-42.mmstats', 42, [identity])).toBe('checkout');
     expect(at('/d/mmstats-server-42-42.mmstats', 42, [{ ...identity, value: '' }])).toBe('server');
+  });
+});
+
+describe('listening', () => {
+  it('binds 127.0.0.1 unless told otherwise, and warns only when told otherwise', () => {
+    expect(listenAddress({}, 9465)).toEqual({ port: 9465, host: '127.0.0.1' });
+    expect(listenAddress({ port: '0', host: '::1' }, 9465)).toEqual({ port: 0, host: '::1' });
+    expect(listenAddress({ port: '70000' }, 9465)).toMatch(
+      /^--port 70000: use a whole number from 0 to 65535/,
+    );
+    let stderr = '';
+    const io: CliIo = { stdout: () => {}, stderr: (text) => (stderr += text), env: {} };
+    for (const host of ['127.0.0.1', '::1', 'localhost']) warnIfExposed(io, 'web', host);
+    expect(stderr).toBe('');
+    warnIfExposed(io, 'web', '0.0.0.0');
+    expect(stderr).toMatch(/^mmstats web: warning: listening on 0\.0\.0\.0, not only on this machine/);
   });
 });
