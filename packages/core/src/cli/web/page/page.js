@@ -1,9 +1,9 @@
 // The mmstats web page. Every value from the files reaches the DOM as text (textContent, text
 // nodes, setAttribute), never as markup, so a label holding `<script>` shows as those characters.
 (() => {
-  /** Points of history kept per series: five minutes at one update a second. */
+  /** Points of history kept per series, one per update. */
   const HISTORY = 300;
-  /** Updates a histogram's quantiles look back over, like a rate() window. */
+  /** Updates a histogram's quantiles look back over, like the window of a rate(). */
   const QUANTILE_WINDOW = 10;
   const COLORS = ['#d9480f', '#1971c2', '#2f9e44'];
 
