@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, waitFor } from '@mmstats/test-utils';
+import { freePort, promtoolCheckMetrics, toolAvailable, waitFor } from '@mmstats/test-utils';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/cli/http-listen.js';
 import { startServe } from '../../src/cli/serve.js';
@@ -96,6 +96,18 @@ describe('mmstats serve', () => {
     expect(home).toContain('app billing: 1 file(s)');
     expect((await fetch(`${url}/elsewhere`)).status).toBe(404);
   });
+
+  it.skipIf(!toolAvailable('promtool'))(
+    'gives several apps, a hostile route among them, that promtool accepts',
+    async () => {
+      const dir = freshDir();
+      appFiles(dir, 'shop', 3, HOSTILE);
+      appFiles(dir, 'billing', 5);
+      const { url } = await serveDir(dir);
+      const result = promtoolCheckMetrics((await scrape(url)).body);
+      expect(result).toEqual({ ok: true, output: '' });
+    },
+  );
 
   it('one app: no app label; OpenMetrics when asked for', async () => {
     const dir = freshDir();
