@@ -144,7 +144,7 @@ async function scrapeCost() {
   try {
     const scrape = async () => (await fetch(`${serve.url}/metrics`)).text();
     // Equal work: all three give the same samples.
-    const viaServe = sampleLines(await scrape());
+    const viaServe = sampleLines(await scrape()).filter((line) => !line.startsWith('mmstats_serve_'));
     const viaFiles = sampleLines(files.renderMmstatsFiles(dir));
     const viaRegistry = sampleLines(await single.metrics());
     if (

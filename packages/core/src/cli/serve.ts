@@ -16,6 +16,7 @@ import {
   warnIfExposed,
 } from './http-listen.js';
 import { type CliIo, EXIT_FAILURE, EXIT_OK } from './io.js';
+import { healthFamilies } from './serve-health.js';
 import { checkTargets } from './targets.js';
 
 export const SERVE_USAGE = `Usage: mmstats serve [--port 9464] [--host 127.0.0.1] [--path /metrics] [PATH...]
@@ -25,7 +26,8 @@ the app itself needs no metrics endpoint and no scrape ever runs on its event lo
 (the {CMD} of mmstats-{CMD}-{PID}-{TID}.mmstats) is aggregated as a cluster is: counters and
 histograms summed over its files, exited processes included; gauges of running processes, one
 series each with a pid label. With several apps every series has an app label. Fields of the
-original mmstats (no type) are exported as gauges named from their labels. The format is
+original mmstats (no type) are exported as gauges named from their labels. Two gauges of its
+own, mmstats_serve_files{app} and mmstats_serve_skipped_files, count what it read. The format is
 negotiated (OpenMetrics for Prometheus, the text format otherwise). GET / says what is served.
 A PATH is a directory, a file or a quoted glob. Without PATH: $MMSTATS_GLOB, else
 $MMSTATS_PATH/*.mmstats, else the per-user directory under the temp dir.
@@ -69,7 +71,7 @@ export async function startServe(options: ServeOptions): Promise<RunningServer> 
       const view = appsExposition(options.targets, options.env);
       for (const { path: file, reason } of view.skipped) report(`skipping ${file}: ${reason}`);
       for (const conflict of view.conflicts) report(`leaving out ${conflict}`);
-      return renderExposition(view.families, format);
+      return renderExposition([...view.families, ...healthFamilies(view)], format);
     },
   };
   const serve = createMetricsEndpoint<IncomingMessage>({ registry, auth: options.auth ?? null });

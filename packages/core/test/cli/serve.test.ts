@@ -65,6 +65,8 @@ async function serveDir(dir: string, report: string[] = [], auth?: { bearer: str
   return server;
 }
 
+const sampleLines = (text: string) => text.split('\n').filter((line) => line !== '' && !line.startsWith('#'));
+
 async function scrape(url: string, accept?: string) {
   const response = await fetch(`${url}/metrics`, { headers: accept ? { accept } : {} });
   return { status: response.status, type: response.headers.get('content-type'), body: await response.text() };
@@ -150,6 +152,8 @@ describe('mmstats serve', () => {
     expect(families.map((f) => [f.name, f.type, f.samples.map((s) => s.value)])).toEqual([
       ['mmstats_example_counter', 'gauge', [42]],
       ['web_load', 'gauge', [0.5]],
+      ['mmstats_serve_files', 'gauge', [1]],
+      ['mmstats_serve_skipped_files', 'gauge', [0]],
     ]);
   });
 
@@ -165,6 +169,9 @@ describe('mmstats serve', () => {
     expect(report).toEqual([
       expect.stringMatching(/^skipping .*mmstats-shop-99-99\.mmstats: format version 255/),
     ]);
+    // The exporter's own gauges count it, so a scrape can be alerted on.
+    expect(body).toContain('mmstats_serve_files{app="shop"} 1\n');
+    expect(body).toContain('mmstats_serve_skipped_files 1\n');
     expect(await (await fetch(`${url}/`)).text()).toMatch(
       /skipped .*mmstats-shop-99-99\.mmstats: format version/,
     );
@@ -178,7 +185,8 @@ describe('mmstats serve', () => {
     expect((await scrape(url)).body).toContain('http_requests_total{route="/users/:id",status="2XX"} 1');
     rmSync(dir, { recursive: true });
     const gone = await scrape(url);
-    expect(gone).toMatchObject({ status: 200, body: '' });
+    expect(gone.status).toBe(200);
+    expect(sampleLines(gone.body)).toEqual(['mmstats_serve_skipped_files 1']);
     expect(report).toEqual([`skipping ${dir}: no such file or directory`]);
     mkdirSync(dir);
     appFiles(dir, 'shop', 6);
