@@ -192,6 +192,12 @@ describe.skipIf(!toolAvailable('chromium'))('mmstats web in headless Chromium', 
 
     await page.screenshot({ path: join(RESULTS, 'mmstats-web-hostile.png'), fullPage: true });
 
+    // The filter keeps only the series whose family or labels hold the text.
+    await page.fill('#filter', 'JOBS_total');
+    await expect(page.locator('tr.series:visible').count()).resolves.toBe(1);
+    await page.fill('#filter', '');
+    await expect(page.locator('tr.series:visible').count()).resolves.toBeGreaterThan(20);
+
     // And files go: the app's file removed, its rows leave the page.
     hostile.close();
     await waitFor(

@@ -15,6 +15,7 @@
   const chartEl = document.getElementById('chart');
   const chartTitle = document.getElementById('chart-title');
   const chartNote = document.getElementById('chart-note');
+  const filterEl = document.getElementById('filter');
 
   /** id -> { type, family, labels, t: [], v: [] | null, count: [], les: [], buckets: [[]] } */
   const history = new Map();
@@ -132,7 +133,9 @@
           ),
         );
         for (const f of p.families) {
-          section.append(
+          const group = el(
+            'div',
+            { class: 'family-group' },
             el(
               'div',
               { class: 'family' },
@@ -159,7 +162,8 @@
             table.append(tr);
             cells.set(s.id, { family: f, row });
           }
-          section.append(table);
+          group.append(table);
+          section.append(group);
         }
         if (p.other.length > 0) {
           const list = el('table', {});
@@ -177,7 +181,25 @@
     appsEl.replaceChildren(...apps);
     skippedList.replaceChildren(...snapshot.skipped.map((s) => el('li', {}, `${s.path}: ${s.reason}`)));
     skippedEl.hidden = snapshot.skipped.length === 0;
+    applyFilter();
   }
+
+  /** Hides the series whose family name and labels do not contain the filter text, and emptied families. */
+  function applyFilter() {
+    const text = filterEl.value.trim().toLowerCase();
+    for (const group of appsEl.querySelectorAll('.family-group')) {
+      let shown = 0;
+      for (const tr of group.querySelectorAll('tr.series')) {
+        const haystack = `${tr.getAttribute('data-family')} ${tr.getAttribute('data-labels')}`.toLowerCase();
+        const match = text === '' || haystack.includes(text);
+        tr.classList.toggle('hidden', !match);
+        if (match) shown++;
+      }
+      group.classList.toggle('hidden', shown === 0);
+    }
+  }
+
+  filterEl.addEventListener('input', applyFilter);
 
   function update(snapshot) {
     const time = snapshot.time / 1000;
