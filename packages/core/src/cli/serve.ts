@@ -86,7 +86,11 @@ export async function startServe(options: ServeOptions): Promise<RunningServer> 
     }
     const text = { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' };
     if (url === '/' || url.startsWith('/?')) {
-      res.writeHead(200, text).end(describe(options, path));
+      // With auth on, file paths and app names are for those who may scrape.
+      const body = options.auth
+        ? `mmstats serve: Prometheus metrics at ${path}, for authenticated scrapers.\n`
+        : describe(options, path);
+      res.writeHead(200, text).end(body);
       return;
     }
     res.writeHead(404, text).end(`Not found: metrics are at ${path}, a description at /\n`);

@@ -203,6 +203,9 @@ describe('mmstats serve', () => {
     const allowed = await fetch(`${url}/metrics`, { headers: { authorization: 'Bearer s3cret' } });
     expect(allowed.status).toBe(200);
     expect((await fetch(`${url}/metrics`, { method: 'POST' })).status).toBe(405);
+    expect(await (await fetch(`${url}/`)).text()).toBe(
+      'mmstats serve: Prometheus metrics at /metrics, for authenticated scrapers.\n',
+    );
   });
 });
 
