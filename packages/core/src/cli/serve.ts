@@ -23,9 +23,9 @@ export const SERVE_USAGE = `Usage: mmstats serve [--port 9464] [--host 127.0.0.1
 
 A Prometheus exporter for mmstats files: serves the files of every app in PATH at /metrics, so
 the app itself needs no metrics endpoint and no scrape ever runs on its event loop. Each app
-(the {CMD} of mmstats-{CMD}-{PID}-{TID}.mmstats) is aggregated as a cluster is: counters and
-histograms summed over its files, exited processes included; gauges of running processes, one
-series each with a pid label. With several apps every series has an app label. Fields of the
+(a file's mmstats.app field, else the {CMD} of mmstats-{CMD}-{PID}-{TID}.mmstats) is
+aggregated as a cluster is: counters and histograms summed over its files, exited processes
+included; gauges of running processes, one series each with a pid label. With several apps every series has an app label. Fields of the
 original mmstats (no type) are exported as gauges named from their labels. Two gauges of its
 own, mmstats_serve_files{app} and mmstats_serve_skipped_files, count what it read. The format is
 negotiated (OpenMetrics for Prometheus, the text format otherwise). GET / says what is served.
