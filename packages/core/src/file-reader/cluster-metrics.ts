@@ -1,7 +1,13 @@
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
+import type { Sample } from '../exposition/model.js';
 import type { ExpositionFormat } from '../exposition/render.js';
+import { renderExpositionInSlices } from '../exposition/render-slices.js';
+import { SLICE_ITEMS, Slicer } from '../exposition/slicer.js';
 import type { Registry } from '../metrics/registry.js';
-import { renderMmstatsFiles } from './aggregate.js';
+import { fileName, threadIdentifier } from '../storage/file-names.js';
+import { filesToFamiliesInSlices } from './aggregate.js';
+import { findMmstatsFiles } from './discover.js';
+import { type MmstatsField, type MmstatsFile, readMmstatsFile } from './reader.js';
 
 /**
  * The files of every process of this program: this process' own file name with its PID part
@@ -29,21 +35,117 @@ function alive(pid: number | undefined): boolean {
   }
 }
 
+/** Per-file bounds of the cluster view: a huge or slow file is skipped (counted), not waited for. */
+export const CLUSTER_MAX_FILE_BYTES = 16 * 1024 * 1024;
+export const CLUSTER_MAX_FILE_MILLISECONDS = 250;
+
+/**
+ * This registry's values as a file would hold them, read from memory: what the process counted is
+ * served whatever happened to its file (deleted with its directory, replaced, never made because
+ * the disk was full or read-only, or behind on a failed write).
+ */
+async function liveFile(registry: Registry, slicer: Slicer): Promise<MmstatsFile> {
+  const fields: MmstatsField[] = [{ label: 'sys.pid', sig: 'I', value: process.pid, buffered: false }];
+  const tid = threadIdentifier();
+  if (tid !== process.pid) fields.push({ label: 'sys.tid', sig: 'I', value: tid, buffered: false });
+  for (const metric of registry.getMetricsAsArray()) {
+    const unit = (metric as { unit?: string }).unit ?? '';
+    const meta = JSON.stringify({ type: metric.type, help: metric.help, unit });
+    fields.push({ label: `mmstats.meta.${metric.name}`, sig: 's', value: meta, buffered: false });
+    const push = (samples: readonly Sample[]) => {
+      for (const sample of samples) {
+        const name = metric.name + sample.suffix;
+        const label = sample.labels === '' ? name : `${name}{${sample.labels}}`;
+        fields.push({ label, sig: 'd', value: sample.value, buffered: true });
+      }
+    };
+    if (metric.seriesForRender === undefined || metric.samplesPart === undefined) {
+      push(metric.snapshot().samples);
+      continue;
+    }
+    const list = metric.seriesForRender();
+    const step = 64;
+    for (let from = 0; from < list.length; from += step) {
+      const samples: Sample[] = [];
+      metric.samplesPart(list, from, from + step, samples);
+      push(samples);
+      if (slicer.due(step)) await slicer.pause();
+    }
+  }
+  return { ok: true, path: '(this process, from memory)', pid: process.pid, fields, warnings: [] };
+}
+
+/** The sibling glob of a registry: from its file, else from the name its file would have had. */
+function patternOf(registry: Registry): string | undefined {
+  const own = registry.storageFiles[0];
+  if (own !== undefined) return siblingPattern(own);
+  const directory = registry.store.directory;
+  return directory === undefined ? undefined : siblingPattern(join(directory, fileName()));
+}
+
 /**
  * What `/metrics` serves in a Node cluster or PM2 worker: counters and histograms summed over the
  * mmstats files of every worker of the program, dead ones included, so totals survive restarts
  * (mmstats-format.md section 14.8); gauges only of live workers, one series each with a `pid`
- * label. Falls back to the registry alone when it keeps no files (storage off or failed).
+ * label. This process's own values come from its memory, never from its file, and the files of
+ * the others are added when they can be read: a file that cannot (gone, corrupt, over the
+ * bounds above) is left out and counted in `mmstats_cluster_files_skipped`. Built in slices, so
+ * the event loop keeps serving meanwhile. Without a storage directory (storage off) it serves the
+ * registry alone.
  */
 export function clusterMetrics(registry: Registry): Pick<Registry, 'metrics'> {
+  let warned = false;
   return {
     async metrics(format: ExpositionFormat = 'text'): Promise<string> {
-      const own = registry.storageFiles[0];
-      if (own === undefined) return registry.metrics(format);
-      // Collect callbacks (process metrics) and histogram publishing put this worker's values in its file.
+      if (registry.store.directory === undefined) return registry.metricsInSlices(format);
       await Promise.all(registry.getMetricsAsArray().map((metric) => metric.collect()));
-      registry.sync();
-      return renderMmstatsFiles(siblingPattern(own), format, { gaugesOf: (file) => alive(file.pid) });
+      try {
+        // Publishes histograms to the file for the other workers; a failure is counted by the store.
+        registry.sync();
+      } catch {}
+      const pattern = patternOf(registry);
+      const mine = new Set(registry.storageFiles.map((path) => resolve(path)));
+      const slicer = new Slicer();
+      const skipped: string[] = [];
+      const files: MmstatsFile[] = [await liveFile(registry, slicer)];
+      const found = pattern === undefined ? [] : findMmstatsFiles([pattern]).paths;
+      for (const path of found) {
+        if (mine.has(resolve(path))) continue;
+        const read = readMmstatsFile(path, {
+          maxBytes: CLUSTER_MAX_FILE_BYTES,
+          maxMilliseconds: CLUSTER_MAX_FILE_MILLISECONDS,
+        });
+        if (read.ok) files.push(read);
+        else if (!read.reason.startsWith('no such file')) skipped.push(`${path}: ${read.reason}`);
+        if (slicer.due(SLICE_ITEMS)) await slicer.pause();
+      }
+      const families = await filesToFamiliesInSlices(
+        files,
+        {
+          gaugesOf: (file) => file === files[0] || alive(file.pid),
+          onSkip: (path, reason, field) => {
+            if (field === undefined) skipped.push(`${path}: ${reason}`);
+          },
+        },
+        slicer,
+      );
+      if (skipped.length > 0 && !warned) {
+        warned = true;
+        process.emitWarning(
+          `@mmstats/core: the cluster view left out ${skipped[0]}${skipped.length > 1 ? ` (and ${skipped.length - 1} more)` : ''}. ` +
+            'Its values are missing from the totals; mmstats_cluster_files_skipped counts such files at each scrape. ' +
+            'Fix: remove the corrupt file (mmstats clean removes those of exited processes), or cut the series of the process writing it (cardinalityLimit).',
+          { code: 'MMSTATS_CLUSTER' },
+        );
+      }
+      families.push(...registry.healthFamilies(), {
+        name: 'mmstats_cluster_files_skipped',
+        help: 'mmstats files of this program left out of this scrape: unreadable, corrupt, or over the size or time bound.',
+        type: 'gauge',
+        unit: '',
+        samples: [{ suffix: '', labels: '', value: skipped.length }],
+      });
+      return renderExpositionInSlices(families, format, slicer);
     },
   };
 }

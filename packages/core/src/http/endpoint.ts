@@ -104,7 +104,9 @@ export function createMetricsEndpoint<Req = unknown>(
       const refused = await authorize(auth, request);
       if (refused !== null) return refused;
       const { format, contentType } = negotiate(request.accept);
-      const body = await registry.metrics(format);
+      // A registry renders in slices here, so a big scrape does not stall the requests being served.
+      const sliced = (registry as Partial<Pick<Registry, 'metricsInSlices'>>).metricsInSlices;
+      const body = await (sliced !== undefined ? sliced.call(registry, format) : registry.metrics(format));
       return { status: 200, headers: { 'content-type': contentType, 'cache-control': 'no-store' }, body };
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);

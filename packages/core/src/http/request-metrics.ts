@@ -283,7 +283,10 @@ export class HttpMetrics<Req = unknown> {
       this.requestSize?.labels(...values) ?? null,
       this.responseSize?.labels(...values) ?? null,
     );
-    parent.set(key, series);
+    // A label set refused by the cardinality limit is not kept here either: custom label values
+    // (a tenant header, say) would otherwise grow this cache without bound.
+    if (!this.requests.isOverflow(series.requests) && !this.duration.isOverflow(series.duration))
+      parent.set(key, series);
     return series;
   }
 
