@@ -1,5 +1,5 @@
 import type { FamilySnapshot } from './model.js';
-import { exposedFamilyName, type ExpositionFormat, familyHeader, sampleLine } from './render.js';
+import { type ExpositionFormat, exposedFamilyName, familyHeader, sampleLine } from './render.js';
 import { Slicer } from './slicer.js';
 import { ExpositionWriter, isAscii } from './writer.js';
 

@@ -70,7 +70,7 @@ export async function filesToFamiliesInSlices(
   slicer: Slicer = new Slicer(),
 ): Promise<FamilySnapshot[]> {
   const builder = new FamiliesBuilder(options);
-  const sliced = async (file: MmstatsFile, step: (from: number, to: number) => boolean | void) => {
+  const sliced = async (file: MmstatsFile, step: (from: number, to: number) => unknown) => {
     for (let from = 0; from < file.fields.length; from += SLICE_ITEMS) {
       if (step(from, from + SLICE_ITEMS) === false) return false;
       if (slicer.due(SLICE_ITEMS)) await slicer.pause();
@@ -134,7 +134,11 @@ class FamiliesBuilder {
       if (typeof field.value === 'string') continue;
       if (this.seen.has(field.label)) {
         this.repeated.add(i);
-        this.options.onSkip?.(file.path, 'the record is repeated in the file: only the first copy counts', field.label);
+        this.options.onSkip?.(
+          file.path,
+          'the record is repeated in the file: only the first copy counts',
+          field.label,
+        );
         continue;
       }
       this.seen.add(field.label);
@@ -143,7 +147,10 @@ class FamiliesBuilder {
       const value = typeof field.value === 'boolean' ? Number(field.value) : field.value;
       const reason = impossible(placement, value);
       if (reason !== null) {
-        this.options.onSkip?.(file.path, `${JSON.stringify(field.label)} holds ${reason}: the file is corrupt`);
+        this.options.onSkip?.(
+          file.path,
+          `${JSON.stringify(field.label)} holds ${reason}: the file is corrupt`,
+        );
         return false;
       }
     }

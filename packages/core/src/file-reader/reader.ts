@@ -151,7 +151,10 @@ export function readMmstatsSource(
 function checkOptions(options: MmstatsReadOptions): MmstatsReadOptions {
   const { byteOrder, maxRereads, maxBytes, maxMilliseconds } = options;
   if (maxMilliseconds !== undefined && !(typeof maxMilliseconds === 'number' && maxMilliseconds > 0)) {
-    throw new MetricsError('INVALID_OPTION', `maxMilliseconds ${String(maxMilliseconds)}: use a number of milliseconds > 0.`);
+    throw new MetricsError(
+      'INVALID_OPTION',
+      `maxMilliseconds ${String(maxMilliseconds)}: use a number of milliseconds > 0.`,
+    );
   }
   if (byteOrder !== undefined && byteOrder !== 'native' && byteOrder !== 'little' && byteOrder !== 'big') {
     throw new MetricsError(

@@ -64,7 +64,13 @@ export interface RegisteredMetric {
   render(writer: ExpositionWriter, om: boolean): void;
   /** Rendering in slices (absent on metrics of other copies of core, which render whole). */
   seriesForRender?(): readonly unknown[];
-  renderPart?(writer: ExpositionWriter, om: boolean, list: readonly unknown[], from: number, to: number): void;
+  renderPart?(
+    writer: ExpositionWriter,
+    om: boolean,
+    list: readonly unknown[],
+    from: number,
+    to: number,
+  ): void;
   samplesPart?(list: readonly unknown[], from: number, to: number, out: FamilySnapshot['samples']): void;
   get(): MetricJSON;
   snapshot(): FamilySnapshot;

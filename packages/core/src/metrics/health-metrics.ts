@@ -1,7 +1,7 @@
 import type { FamilySnapshot } from '../exposition/model.js';
-import { escapeLabelValue } from './labels.js';
-import type { RegisteredMetric } from './contracts.js';
 import type { Store } from '../storage/store.js';
+import type { RegisteredMetric } from './contracts.js';
+import { escapeLabelValue } from './labels.js';
 
 /**
  * The registry's own health, served after the application's metrics: which storage backend is
@@ -9,7 +9,10 @@ import type { Store } from '../storage/store.js';
  * were, and the label sets refused by cardinality limits. Families of their own, not metrics in
  * the registry: they never clash with the application's names and are never written to a file.
  */
-export function healthFamilies(store: Store | undefined, metrics: Iterable<RegisteredMetric>): FamilySnapshot[] {
+export function healthFamilies(
+  store: Store | undefined,
+  metrics: Iterable<RegisteredMetric>,
+): FamilySnapshot[] {
   const families: FamilySnapshot[] = [];
   const status = store?.status?.();
   if (store !== undefined && status !== undefined) {
@@ -23,7 +26,7 @@ export function healthFamilies(store: Store | undefined, metrics: Iterable<Regis
       },
       {
         name: 'mmstats_storage_file_live',
-        help: "1 while every value of this process reaches its mmstats file; 0 when the file is gone, unwritable or values live in memory only.",
+        help: '1 while every value of this process reaches its mmstats file; 0 when the file is gone, unwritable or values live in memory only.',
         type: 'gauge',
         unit: '',
         samples: [{ suffix: '', labels: '', value: status.live ? 1 : 0 }],
@@ -35,12 +38,20 @@ export function healthFamilies(store: Store | undefined, metrics: Iterable<Regis
         unit: '',
         samples: [{ suffix: '', labels: '', value: status.errors }],
       },
+      {
+        name: 'mmstats_storage_fields_memory_only',
+        help: "Fields of this process left out of its mmstats file, by reason (label_too_long: over the format's 64 KiB); they are in this /metrics only.",
+        type: 'gauge',
+        unit: '',
+        samples: [{ suffix: '', labels: 'reason="label_too_long"', value: status.memoryOnlyFields }],
+      },
     );
   }
   const refused: FamilySnapshot['samples'] = [];
   for (const metric of metrics) {
     const count = metric.refusedLabelSets ?? 0;
-    if (count > 0) refused.push({ suffix: '', labels: `metric="${escapeLabelValue(metric.name)}"`, value: count });
+    if (count > 0)
+      refused.push({ suffix: '', labels: `metric="${escapeLabelValue(metric.name)}"`, value: count });
   }
   if (refused.length > 0) {
     families.push({

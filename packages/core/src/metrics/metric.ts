@@ -3,8 +3,8 @@ import type { FamilySnapshot, MetricType, Sample } from '../exposition/model.js'
 import { exposedFamilyName, familyHeader } from '../exposition/render.js';
 import { type ExpositionWriter, isAscii } from '../exposition/writer.js';
 import { MemoryStore, type Store } from '../storage/store.js';
-import type { MetricConfiguration, MetricJSON, RegisteredMetric, RegistryLike } from './contracts.js';
 import { checkCardinalityLimit } from './cardinality.js';
+import type { MetricConfiguration, MetricJSON, RegisteredMetric, RegistryLike } from './contracts.js';
 import { DEFAULT_CARDINALITY_LIMIT, type Labels, renderLabelPairs, SeriesIndex } from './labels.js';
 import { defaultRegistry } from './registry.js';
 import { sanitizePrefix, validateHelp, validateLabelNames, validateMetricName } from './validation.js';
@@ -204,7 +204,13 @@ export abstract class Metric<S extends SeriesBase = SeriesBase> implements Regis
   }
 
   /** @internal Writes the family header when `from` is 0, then `list[from, to)` (from `seriesForRender`). */
-  renderPart(writer: ExpositionWriter, om: boolean, list: readonly unknown[], from: number, to: number): void {
+  renderPart(
+    writer: ExpositionWriter,
+    om: boolean,
+    list: readonly unknown[],
+    from: number,
+    to: number,
+  ): void {
     const name = exposedFamilyName(this.name, this.type, om);
     if (from === 0) writer.write(familyHeader(name, this.help, this.type, this.unit, om), this.helpAscii);
     const sampleName = om && this.type === 'counter' ? `${name}_total` : name;

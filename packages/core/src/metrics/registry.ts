@@ -1,14 +1,16 @@
 import { MetricsError } from '../errors.js';
+import type { FamilySnapshot } from '../exposition/model.js';
 import {
   contentTypeOf,
   type ExpositionFormat,
+  exposedFamilyName,
+  familyHeader,
   OPENMETRICS_CONTENT_TYPE,
   PROMETHEUS_CONTENT_TYPE,
+  sampleLine,
 } from '../exposition/render.js';
-import { exposedFamilyName, familyHeader, sampleLine } from '../exposition/render.js';
 import { Slicer } from '../exposition/slicer.js';
 import { ExpositionWriter, isAscii } from '../exposition/writer.js';
-import type { FamilySnapshot } from '../exposition/model.js';
 import { createStore, type StorageOptions, validateStorageOptions } from '../storage/create-store.js';
 import type { StorageBackend, Store } from '../storage/store.js';
 import { checkCardinalityLimit } from './cardinality.js';
@@ -262,7 +264,10 @@ function writeFamilies(writer: ExpositionWriter, families: readonly FamilySnapsh
     writer.write(familyHeader(name, family.help, family.type, family.unit, om), isAscii(family.help));
     const sampleName = om && family.type === 'counter' ? `${name}_total` : name;
     for (const sample of family.samples) {
-      writer.write(sampleLine(sampleName + sample.suffix, sample.labels, sample.value), isAscii(sample.labels));
+      writer.write(
+        sampleLine(sampleName + sample.suffix, sample.labels, sample.value),
+        isAscii(sample.labels),
+      );
     }
   }
 }

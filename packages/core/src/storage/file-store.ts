@@ -81,6 +81,8 @@ export class FileStore implements Store {
   private closed = false;
   private readonly watch = new FileWatch();
   private errorCount = 0;
+  private labelTooLong = 0;
+  private oversized: MemoryStore | undefined;
   /** A write failed and has not succeeded since: the file shows older values than memory. */
   private writeFailing = false;
 
@@ -103,7 +105,8 @@ export class FileStore implements Store {
   }
 
   field(label: string, sig: NumericSig): Cell {
-    const bytes = fieldLabelBytes(label) ?? fieldLabelBytes(label.slice(0, 1000))!;
+    const bytes = fieldLabelBytes(label);
+    if (bytes === null) return this.tooLong(label, sig);
     if (this.memory === undefined) {
       const cell =
         this.current?.segment.appendNumeric(bytes, sig) ??
@@ -153,7 +156,7 @@ export class FileStore implements Store {
       this.current !== undefined &&
       !this.writeFailing &&
       !this.watch.anyLost;
-    return { errors: this.errorCount, live };
+    return { errors: this.errorCount, live, memoryOnlyFields: this.labelTooLong };
   }
 
   addPublisher(publish: () => void): void {
@@ -191,6 +194,23 @@ export class FileStore implements Store {
     this.open.close();
     this.untrack?.();
     this.memory ??= new MemoryStore();
+  }
+
+  /**
+   * A field whose label cannot be stored (over 64 KiB, the format's limit) stays in memory: cut
+   * short it would name another series in the file, or merge with one. This process's /metrics
+   * still shows it; the file leaves it out, counted.
+   */
+  private tooLong(label: string, sig: NumericSig): Cell {
+    this.labelTooLong++;
+    this.warn(
+      'label',
+      `a series label of ${label.length} characters (${label.slice(0, 60)}…) is longer than an mmstats field label can be (64 KiB). ` +
+        "The series is kept in process memory and shown by this process's /metrics, but left out of its file (counted in mmstats_storage_fields_memory_only). " +
+        'Fix: keep label values short; long values such as raw URLs or payloads make unbounded series.',
+    );
+    this.oversized ??= new MemoryStore();
+    return this.oversized.field(label, sig);
   }
 
   private inMemory(): MemoryStore {

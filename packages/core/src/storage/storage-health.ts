@@ -6,6 +6,8 @@ export interface StorageStatus {
   readonly errors: number;
   /** Every value of this process reaches a file other processes can read right now. */
   readonly live: boolean;
+  /** Fields kept out of the file because their label is longer than the format allows. */
+  readonly memoryOnlyFields: number;
 }
 
 /**
