@@ -93,6 +93,9 @@ function impossible(placement: Placement, value: number): string | null {
   const { meta, suffix } = placement;
   if (meta.type === 'counter') {
     if (!Number.isFinite(value) || value < 0) return `counter value ${value} (must be finite and >= 0)`;
+    // Past 2^53 a double no longer counts by one: such a total is a corrupt byte, not a count.
+    if (value > Number.MAX_SAFE_INTEGER)
+      return `counter value ${value} (beyond 2^53, where counts are no longer exact)`;
   } else if (meta.type === 'histogram') {
     if (suffix === '_sum') {
       if (!Number.isFinite(value)) return `histogram sum ${value} (must be finite)`;
