@@ -4,14 +4,14 @@ import { Slicer } from './slicer.js';
 import { ExpositionWriter, isAscii } from './writer.js';
 
 /**
- * `renderExposition`, in slices of a few milliseconds with the event loop free in between: the
+ * `renderExposition` as UTF-8 bytes, in slices of a few milliseconds with the event loop free in between: the
  * same text, for expositions too big to build in one go in a serving process.
  */
 export async function renderExpositionInSlices(
   families: Iterable<FamilySnapshot>,
   format: ExpositionFormat = 'text',
   slicer: Slicer = new Slicer(),
-): Promise<string> {
+): Promise<Buffer> {
   const om = format === 'openmetrics';
   const writer = new ExpositionWriter();
   for (const family of families) {
@@ -27,5 +27,5 @@ export async function renderExpositionInSlices(
     }
   }
   if (om) writer.write('# EOF\n', true);
-  return writer.toString();
+  return writer.toBuffer();
 }

@@ -68,6 +68,9 @@ export async function filesToFamiliesInSlices(
   files: readonly MmstatsFile[],
   options: FilesToFamiliesOptions = {},
   slicer: Slicer = new Slicer(),
+  /** Files built from this process's memory: nothing there can be corrupt, so they are not checked. */
+  trusted?: MmstatsFile,
+  cache?: PlacementCache,
 ): Promise<FamilySnapshot[]> {
   const builder = new FamiliesBuilder(options);
   const sliced = async (file: MmstatsFile, step: (from: number, to: number) => unknown) => {
@@ -78,8 +81,9 @@ export async function filesToFamiliesInSlices(
     return true;
   };
   for (const file of files) await sliced(file, (from, to) => builder.meta(file, from, to));
+  if (cache !== undefined) builder.useCache(cache);
   for (const [fileIndex, file] of files.entries()) {
-    if (await sliced(file, (from, to) => builder.check(file, from, to)))
+    if (file === trusted || (await sliced(file, (from, to) => builder.check(file, from, to))))
       await sliced(file, (from, to) => builder.add(file, fileIndex, from, to));
   }
   return builder.snapshotsInSlices(slicer);
@@ -106,16 +110,29 @@ function impossible(placement: Placement, value: number): string | null {
   return null;
 }
 
+let builds = 0;
+const MAX_CACHED_PLACEMENTS = 1_000_000;
+
+/** Placements kept between builds (see FamiliesBuilder.useCache); opaque to callers. */
+export class PlacementCache {
+  signature = '';
+  readonly map = new Map<string, Placement | null>();
+}
+
 /** Builds families file by file, field range by field range (see filesToFamilies for the rules). */
 class FamiliesBuilder {
   private readonly metas = new Map<string, Meta>();
   private readonly families = new Map<string, Family>();
   // Every process of a program has the same labels: place each label once, then only add values.
-  private readonly placements = new Map<string, Placement | null>();
+  private placements = new Map<string, Placement | null>();
+  private readonly build = ++builds;
   /** Numeric labels already seen in the file being checked: a repeated one is skipped. */
   private seen = new Set<string>();
   private seenFile: MmstatsFile | undefined;
   private repeated = new Set<number>();
+  private writerFile: MmstatsFile | undefined;
+  private writer: Writer | undefined;
+  private gauges = true;
 
   constructor(private readonly options: FilesToFamiliesOptions) {}
 
@@ -162,8 +179,14 @@ class FamiliesBuilder {
 
   /** Adds the values of `file.fields[from, to)`; `check` must have passed over the whole file first. */
   add(file: MmstatsFile, fileIndex: number, from: number, to: number): void {
-    const writer = writerOf(file);
-    const gauges = this.options.gaugesOf?.(file) ?? true;
+    // Once per file, not per slice: finding `sys.tid` scans the file's fields.
+    if (this.writerFile !== file) {
+      this.writerFile = file;
+      this.writer = writerOf(file);
+      this.gauges = this.options.gaugesOf?.(file) ?? true;
+    }
+    const writer = this.writer!;
+    const gauges = this.gauges;
     const end = Math.min(to, file.fields.length);
     const repeated = this.seenFile === file ? this.repeated : new Set<number>();
     for (let i = from; i < end; i++) {
@@ -180,8 +203,12 @@ class FamiliesBuilder {
       if (placement === null) continue;
       const value = typeof field.value === 'boolean' ? Number(field.value) : field.value;
       if (!gauges && placement.meta.type !== 'counter' && placement.meta.type !== 'histogram') continue;
-      placement.target ??= this.family(placement.family, placement.meta);
-      addValue(placement.target, placement, value, fileIndex, writer);
+      if (placement.build !== this.build) {
+        placement.target = this.family(placement.family, placement.meta);
+        placement.build = this.build;
+      }
+      const target = placement.target!;
+      addValue(target, placement, value, fileIndex, writer);
     }
   }
 
@@ -201,6 +228,20 @@ class FamiliesBuilder {
       out.push({ name, help: meta.help, type: meta.type, unit: meta.unit, samples });
     }
     return out;
+  }
+
+  /**
+   * Uses `cache` for placements from now on: kept by the caller from build to build (the cluster
+   * view, scrape after scrape), so labels are parsed once, not at every scrape. Call after the
+   * metadata is collected; the cache is emptied when the metadata changed.
+   */
+  useCache(cache: PlacementCache): void {
+    const signature = JSON.stringify([...this.metas]);
+    if (cache.signature !== signature || cache.map.size > MAX_CACHED_PLACEMENTS) {
+      cache.map.clear();
+      cache.signature = signature;
+    }
+    this.placements = cache.map;
   }
 
   private placementOf(label: string): Placement | null {
@@ -284,6 +325,8 @@ interface Placement {
   tidName: string | undefined;
   /** The family, found on first use. */
   target?: Family;
+  /** The build `target` belongs to: a placement kept across builds finds its family again. */
+  build?: number;
 }
 
 function place(label: string, metas: Map<string, Meta>): Placement | null {

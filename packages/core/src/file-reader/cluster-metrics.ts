@@ -5,7 +5,7 @@ import { renderExpositionInSlices } from '../exposition/render-slices.js';
 import { SLICE_ITEMS, Slicer } from '../exposition/slicer.js';
 import type { Registry } from '../metrics/registry.js';
 import { fileName, threadIdentifier } from '../storage/file-names.js';
-import { filesToFamiliesInSlices } from './aggregate.js';
+import { filesToFamiliesInSlices, PlacementCache } from './aggregate.js';
 import { findMmstatsFiles } from './discover.js';
 import { type MmstatsField, type MmstatsFile, readMmstatsFile } from './reader.js';
 
@@ -93,11 +93,16 @@ function patternOf(registry: Registry): string | undefined {
  * the event loop keeps serving meanwhile. Without a storage directory (storage off) it serves the
  * registry alone.
  */
-export function clusterMetrics(registry: Registry): Pick<Registry, 'metrics'> {
+export function clusterMetrics(registry: Registry): Pick<Registry, 'metrics' | 'renderInSlices'> {
   let warned = false;
-  return {
+  const placements = new PlacementCache();
+  const view = {
     async metrics(format: ExpositionFormat = 'text'): Promise<string> {
-      if (registry.store.directory === undefined) return registry.metricsInSlices(format);
+      return (await view.renderInSlices(format)).toString('utf8');
+    },
+    /** The same as UTF-8 bytes, which the metrics endpoint sends (see Registry.renderInSlices). */
+    async renderInSlices(format: ExpositionFormat = 'text'): Promise<Buffer> {
+      if (registry.store.directory === undefined) return registry.renderInSlices(format);
       await Promise.all(registry.getMetricsAsArray().map((metric) => metric.collect()));
       try {
         // Publishes histograms to the file for the other workers; a failure is counted by the store.
@@ -128,6 +133,8 @@ export function clusterMetrics(registry: Registry): Pick<Registry, 'metrics'> {
           },
         },
         slicer,
+        files[0],
+        placements,
       );
       if (skipped.length > 0 && !warned) {
         warned = true;
@@ -148,4 +155,5 @@ export function clusterMetrics(registry: Registry): Pick<Registry, 'metrics'> {
       return renderExpositionInSlices(families, format, slicer);
     },
   };
+  return view;
 }

@@ -207,9 +207,17 @@ export class Registry implements RegistryLike {
   /**
    * The same text as `metrics()`, rendered in slices: at most a few milliseconds of work at a
    * time, yielding to the event loop in between, so a scrape of many series never stalls the
-   * requests being served. What the metrics endpoint uses.
+   * requests being served.
    */
   async metricsInSlices(format: ExpositionFormat = this.format): Promise<string> {
+    return (await this.renderInSlices(format)).toString('utf8');
+  }
+
+  /**
+   * `metricsInSlices` as UTF-8 bytes, which is what the metrics endpoint sends: a big scrape is
+   * never turned into one long string (whose creation alone holds the loop for tens of ms).
+   */
+  async renderInSlices(format: ExpositionFormat = this.format): Promise<Buffer> {
     await Promise.all(Array.from(this.byName.values(), (m) => m.collect()));
     const om = format === 'openmetrics';
     // Not the kept buffer: another scrape may be writing into it while this one is paused.
@@ -230,7 +238,7 @@ export class Registry implements RegistryLike {
     writeFamilies(writer, this.healthFamilies(), om);
     if (om) writer.write('# EOF\n', true);
     this.lastScrapeBytes = writer.bytes;
-    return writer.toString();
+    return writer.toBuffer();
   }
 
   async getMetricsAsJSON(): Promise<MetricJSON[]> {
