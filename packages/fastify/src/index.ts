@@ -85,7 +85,12 @@ const plugin: FastifyPluginAsync<FastifyMetricsOptions> = async (fastify, option
   // endpoint and excluded requests. The end of the response, or the client leaving first (which
   // onResponse never sees, fastify#6208), comes from the tracker, with no listener per request.
   fastify.server?.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
-    tracker.trackInSlot(req, res, routerAnswered as unknown as FastifyReply, metrics.begin());
+    // Counted in flight only once tracked: a pipelined request finds the slot busy, and onRequest
+    // tracks it instead.
+    if (tracker.trackInSlot(req, res, routerAnswered as unknown as FastifyReply, 0)) {
+      const slot = instrumentation.slotOf(req);
+      if (slot !== undefined) slot.start = metrics.begin();
+    }
   });
 
   fastify.addHook('onRequest', (request, reply, next) => {
