@@ -86,7 +86,7 @@ function patternOf(registry: Registry): string | undefined {
 /**
  * What `/metrics` serves in a Node cluster or PM2 worker: counters and histograms summed over the
  * mmstats files of every worker of the program, dead ones included, so totals survive restarts
- * (mmstats-format.md section 14.8); gauges only of live workers, one series each with a `pid`
+ * (docs/file-format.md#dead-processes); gauges only of live workers, one series each with a `pid`
  * label. This process's own values come from its memory, never from its file, and the files of
  * the others are added when they can be read: a file that cannot (gone, corrupt, over the
  * bounds above) is left out and counted in `mmstats_cluster_files_skipped`. Built in slices, so
