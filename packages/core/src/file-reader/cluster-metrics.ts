@@ -104,10 +104,9 @@ export function clusterMetrics(registry: Registry): Pick<Registry, 'metrics' | '
     async renderInSlices(format: ExpositionFormat = 'text'): Promise<Buffer> {
       if (registry.store.directory === undefined) return registry.renderInSlices(format);
       await Promise.all(registry.getMetricsAsArray().map((metric) => metric.collect()));
-      try {
-        // Publishes histograms to the file for the other workers; a failure is counted by the store.
-        registry.sync();
-      } catch {}
+      // Histograms to the file, for the other workers. Not sync(): other processes see a shared
+      // mapping at once, and msync of a big file can hold the loop; failures are counted there.
+      registry.store.flush?.();
       const pattern = patternOf(registry);
       const mine = new Set(registry.storageFiles.map((path) => resolve(path)));
       const slicer = new Slicer();

@@ -26,6 +26,11 @@ export interface Store {
   close(): void;
   /** Files written by this store, first one first; empty in memory. */
   readonly files: readonly string[];
+  /**
+   * File stores only: publishes histograms and writes fallback files now, without making them
+   * durable (no msync or fsync, which can hold the loop); failures are counted, not thrown.
+   */
+  flush?(): void;
   /** File stores only: the directory of the files (whether or not they could be made). */
   readonly directory?: string;
   /** File stores only: counted failures and whether the file gets every value. */
