@@ -44,7 +44,11 @@ export const CLUSTER_MAX_FILE_MILLISECONDS = 250;
  * served whatever happened to its file (deleted with its directory, replaced, never made because
  * the disk was full or read-only, or behind on a failed write).
  */
-async function liveFile(registry: Registry, slicer: Slicer): Promise<MmstatsFile> {
+async function liveFile(
+  registry: Registry,
+  slicer: Slicer,
+  labelsOf: WeakMap<object, string[]>,
+): Promise<MmstatsFile> {
   const fields: MmstatsField[] = [{ label: 'sys.pid', sig: 'I', value: process.pid, buffered: false }];
   const tid = threadIdentifier();
   if (tid !== process.pid) fields.push({ label: 'sys.tid', sig: 'I', value: tid, buffered: false });
@@ -52,24 +56,31 @@ async function liveFile(registry: Registry, slicer: Slicer): Promise<MmstatsFile
     const unit = (metric as { unit?: string }).unit ?? '';
     const meta = JSON.stringify({ type: metric.type, help: metric.help, unit });
     fields.push({ label: `mmstats.meta.${metric.name}`, sig: 's', value: meta, buffered: false });
-    const push = (samples: readonly Sample[]) => {
-      for (const sample of samples) {
-        const name = metric.name + sample.suffix;
-        const label = sample.labels === '' ? name : `${name}{${sample.labels}}`;
-        fields.push({ label, sig: 'd', value: sample.value, buffered: true });
-      }
+    const labelOf = (sample: Sample) => {
+      const name = metric.name + sample.suffix;
+      return sample.labels === '' ? name : `${name}{${sample.labels}}`;
     };
     if (metric.seriesForRender === undefined || metric.samplesPart === undefined) {
-      push(metric.snapshot().samples);
+      for (const sample of metric.snapshot().samples)
+        fields.push({ label: labelOf(sample), sig: 'd', value: sample.value, buffered: true });
       continue;
     }
     const list = metric.seriesForRender();
-    const step = 64;
-    for (let from = 0; from < list.length; from += step) {
-      const samples: Sample[] = [];
-      metric.samplesPart(list, from, from + step, samples);
-      push(samples);
-      if (slicer.due(step)) await slicer.pause();
+    const samples: Sample[] = [];
+    for (let i = 0; i < list.length; i++) {
+      const series = list[i] as object;
+      samples.length = 0;
+      metric.samplesPart(list, i, i + 1, samples);
+      // A series' field labels are the same at every scrape: made once, and the placement cache
+      // then finds them by the same string.
+      let labels = labelsOf.get(series);
+      if (labels === undefined || labels.length !== samples.length) {
+        labels = samples.map(labelOf);
+        labelsOf.set(series, labels);
+      }
+      for (let k = 0; k < samples.length; k++)
+        fields.push({ label: labels[k]!, sig: 'd', value: samples[k]!.value, buffered: true });
+      if (slicer.due()) await slicer.pause();
     }
   }
   return { ok: true, path: '(this process, from memory)', pid: process.pid, fields, warnings: [] };
@@ -96,6 +107,7 @@ function patternOf(registry: Registry): string | undefined {
 export function clusterMetrics(registry: Registry): Pick<Registry, 'metrics' | 'renderInSlices'> {
   let warned = false;
   const placements = new PlacementCache();
+  const labelsOf = new WeakMap<object, string[]>();
   const view = {
     async metrics(format: ExpositionFormat = 'text'): Promise<string> {
       return (await view.renderInSlices(format)).toString('utf8');
@@ -111,7 +123,7 @@ export function clusterMetrics(registry: Registry): Pick<Registry, 'metrics' | '
       const mine = new Set(registry.storageFiles.map((path) => resolve(path)));
       const slicer = new Slicer();
       const skipped: string[] = [];
-      const files: MmstatsFile[] = [await liveFile(registry, slicer)];
+      const files: MmstatsFile[] = [await liveFile(registry, slicer, labelsOf)];
       const found = pattern === undefined ? [] : findMmstatsFiles([pattern]).paths;
       for (const path of found) {
         if (mine.has(resolve(path))) continue;

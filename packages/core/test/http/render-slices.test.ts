@@ -36,11 +36,11 @@ function bigRegistry(
 }
 
 /**
- * Generous against a loaded CI machine, where one garbage collection can take this long; a render
- * in one piece holds the loop for all of its time, so a stall under a third of it is slices.
+ * Relative bounds, so that a loaded machine (where one garbage collection can take tens of ms)
+ * does not fail them and a fast one does not pass a render in one piece: such a render holds the
+ * loop for all of its time, slices for a small part of it.
  */
-const MAX_STALL_MS = 60;
-const bound = (elapsed: number) => Math.max(MAX_STALL_MS, elapsed / 3);
+const bound = (elapsed: number) => elapsed / 3;
 
 describe('rendering in slices', () => {
   it('100,000 series in-process: the same text as metrics(), the loop never held long', async () => {
@@ -51,7 +51,7 @@ describe('rendering in slices', () => {
     const { stall, elapsed, result } = await longestStall(() => registry.renderInSlices());
     expect(String(result)).toBe(whole);
     expect(stall, `sliced stall ${stall.toFixed(1)} ms, whole render ${wholeMs.toFixed(1)} ms`).toBeLessThan(
-      bound(elapsed),
+      Math.max(bound(elapsed), wholeMs / 2),
     );
   });
 
