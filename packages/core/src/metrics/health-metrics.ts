@@ -3,6 +3,16 @@ import type { Store } from '../storage/store.js';
 import type { RegisteredMetric } from './contracts.js';
 import { escapeLabelValue } from './labels.js';
 
+/** Family names the registry writes itself: no metric of the application may take them. */
+export const HEALTH_FAMILY_NAMES: ReadonlySet<string> = new Set([
+  'mmstats_storage_info',
+  'mmstats_storage_file_live',
+  'mmstats_storage_errors_total',
+  'mmstats_storage_fields_memory_only',
+  'mmstats_series_refused_total',
+  'mmstats_cluster_files_skipped',
+]);
+
 /**
  * The registry's own health, served after the application's metrics: which storage backend is
  * in use, whether this process's file still gets every value, how many storage failures there

@@ -15,7 +15,7 @@ import { createStore, type StorageOptions, validateStorageOptions } from '../sto
 import type { StorageBackend, Store } from '../storage/store.js';
 import { checkCardinalityLimit } from './cardinality.js';
 import type { RegisteredMetric as Metric, MetricJSON, RegistryLike } from './contracts.js';
-import { healthFamilies } from './health-metrics.js';
+import { HEALTH_FAMILY_NAMES, healthFamilies } from './health-metrics.js';
 
 export interface RegistryOptions {
   /** mmstats file storage; `false` keeps values in process memory only. */
@@ -94,6 +94,12 @@ export class Registry implements RegistryLike {
         .map((n) => this.sampleOwner.get(n))
         .find((m) => m !== undefined && m !== metric);
     if (existing === metric) return;
+    if (HEALTH_FAMILY_NAMES.has(metric.name)) {
+      throw new MetricsError(
+        'DUPLICATE_METRIC',
+        `Cannot register ${describe(metric)}: "${metric.name}" is one of the registry's own health metrics, which every scrape already shows. Choose another name.`,
+      );
+    }
     if (clash !== undefined) {
       throw new MetricsError(
         'DUPLICATE_METRIC',

@@ -90,6 +90,13 @@ describe('cardinality limit', () => {
     expect(() => new Registry({ cardinalityLimit: -1 })).toThrow(/INVALID|cardinalityLimit/);
   });
 
+  it("the registry's own health names cannot be taken by a metric", () => {
+    const registry = new Registry({ storage: false });
+    expect(
+      () => new Counter({ name: 'mmstats_series_refused_total', help: 'x', registers: [registry] }),
+    ).toThrow(/one of the registry's own health metrics/);
+  });
+
   it('the known label sets stay on the fast path: bound children are the same objects', () => {
     const registry = new Registry({ storage: false, cardinalityLimit: 2 });
     const counter = new Counter({ name: 'a_total', help: 'a', labelNames: ['k'], registers: [registry] });
