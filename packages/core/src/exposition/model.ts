@@ -1,5 +1,5 @@
 /** What the exposition renders: families of samples, ready to print. */
-export type MetricType = 'counter' | 'gauge' | 'histogram' | 'untyped';
+export type MetricType = 'counter' | 'gauge' | 'histogram' | 'summary' | 'untyped';
 
 /** One sample ready to print: `suffix` is added to the family name, `labels` are escaped pairs. */
 export interface Sample {

@@ -3,11 +3,16 @@ import type { ExpositionWriter } from '../exposition/writer.js';
 import type { Store } from '../storage/store.js';
 import type { LabelValue } from './labels.js';
 
-/** prom-client's `metric.get()` shape. */
+/**
+ * prom-client's `metric.get()` shape: `metricName` only on samples named other than the family
+ * (`_bucket`, `_sum`, `_count`); a histogram's `le` and a summary's `quantile` are numbers
+ * (`'+Inf'` for the last bucket).
+ */
 export interface MetricValue {
-  labels: Record<string, string>;
+  labels: Record<string, string | number>;
   value: number;
-  metricName: string;
+  metricName?: string;
+  exemplar?: { labelSet: Record<string, string | number>; value: number; timestamp: number } | null;
 }
 
 export interface MetricJSON {
@@ -15,6 +20,7 @@ export interface MetricJSON {
   help: string;
   type: MetricType;
   values: MetricValue[];
+  aggregator?: string;
 }
 
 /** Options shared by Counter, Gauge and Histogram (prom-client's names). */
@@ -53,7 +59,7 @@ export interface RegisteredMetric {
   sampleNames(): string[];
   collect(): void | Promise<void>;
   render(writer: ExpositionWriter, om: boolean): void;
-  get(): MetricJSON;
+  get(): MetricJSON | Promise<MetricJSON>;
   snapshot(): FamilySnapshot;
   reset(): void;
 }

@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import type { MetricType, Sample } from '../exposition/model.js';
 import { sampleLine } from '../exposition/render.js';
 import { isAscii } from '../exposition/writer.js';
@@ -103,6 +102,18 @@ export class HistogramChild {
   zero(): void {
     this.counts.fill(0);
     this.dirty = true;
+    this.hiddenWhileEmpty = false;
+  }
+
+  /**
+   * @internal Set by `Histogram.reset()`: prom-client then exports no series for an unlabelled
+   * histogram until the next observation, which the count turning non-zero reveals.
+   */
+  hiddenWhileEmpty = false;
+
+  /** @internal */
+  get hidden(): boolean {
+    return this.hiddenWhileEmpty && this.counts[this.sumAt + 1] === 0;
   }
 }
 
@@ -132,9 +143,9 @@ export class Histogram<L extends string = string> extends Metric<HistogramChild>
   }
 
   startTimer(labels?: HistogramLabels<L>): (endLabels?: HistogramLabels<L>) => number {
-    const start = performance.now();
+    const elapsed = stopwatch();
     return (endLabels) => {
-      const seconds = (performance.now() - start) / 1000;
+      const seconds = elapsed();
       this.seriesFor(mergeLabels(labels as Labels | undefined, endLabels as Labels | undefined)).observe(
         seconds,
       );
@@ -170,7 +181,14 @@ export class Histogram<L extends string = string> extends Metric<HistogramChild>
     return new HistogramChild(labelText, bucketLabels, this.bounds, buckets, sum, count, this.name);
   }
 
+  /** As prom-client: every series goes, an unlabelled one too until it is observed again. */
+  override reset(): void {
+    super.reset();
+    if (this.labelNames.length === 0) this.labels().hiddenWhileEmpty = true;
+  }
+
   protected samplesOf(series: HistogramChild, out: Sample[]): void {
+    if (series.hidden) return;
     const labels = series.bucketLabels;
     let total = 0;
     for (let i = 0; i < labels.length; i++) {
@@ -182,6 +200,7 @@ export class Histogram<L extends string = string> extends Metric<HistogramChild>
   }
 
   protected seriesText(series: HistogramChild, name: string): string {
+    if (series.hidden) return '';
     const labels = series.bucketLabels;
     const bucket = `${name}_bucket`;
     let text = '';

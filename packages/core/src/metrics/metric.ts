@@ -129,6 +129,13 @@ export abstract class Metric<S extends SeriesBase = SeriesBase> implements Regis
   /** Forgets a series (it is no longer exported). Its mmstats field stays in the file, at its last value. */
   remove(...labels: [Labels] | (string | number)[]): void {
     if (this.labelNames.length === 0) return;
+    const positional = !(labels.length === 1 && typeof labels[0] === 'object');
+    if (positional && labels.length !== this.labelNames.length) {
+      throw new MetricsError(
+        labels.length > this.labelNames.length ? 'UNKNOWN_LABEL' : 'MISSING_LABEL',
+        `${this.name}.remove(): got ${labels.length} label value(s) for [${this.labelNames.join(', ')}]. Pass one value per declared label, in order, or an object.`,
+      );
+    }
     const object =
       labels.length === 1 && typeof labels[0] === 'object'
         ? (labels[0] as Labels)
@@ -169,9 +176,15 @@ export abstract class Metric<S extends SeriesBase = SeriesBase> implements Regis
     for (const series of this.series.all()) writer.write(this.seriesText(series, sampleName), series.ascii);
   }
 
-  /** prom-client's `get()`: values with their labels as objects. */
-  get(): MetricJSON {
-    const values = [];
+  /** prom-client's `get()`: runs `collect`, then gives values with their labels as objects. */
+  async get(): Promise<MetricJSON> {
+    await this.collect();
+    return this.getNow();
+  }
+
+  /** @internal `get()` without running `collect`. */
+  getNow(): MetricJSON {
+    const values: MetricJSON['values'] = [];
     for (const series of this.series.all()) {
       const labelValues = this.series.labelValues(series);
       const base: Record<string, string> = {};
@@ -181,13 +194,17 @@ export abstract class Metric<S extends SeriesBase = SeriesBase> implements Regis
       const out: Sample[] = [];
       this.samplesOf(series, out);
       for (const sample of out) {
-        const labels = { ...base };
+        const labels: Record<string, string | number> = { ...base };
         const le = /le="([^"]*)"$/.exec(sample.labels);
-        if (le) labels.le = le[1]!;
-        values.push({ labels, value: sample.value, metricName: this.name + sample.suffix });
+        if (le) labels.le = le[1] === '+Inf' ? '+Inf' : Number(le[1]);
+        values.push(
+          sample.suffix === ''
+            ? { labels, value: sample.value }
+            : { labels, value: sample.value, metricName: this.name + sample.suffix },
+        );
       }
     }
-    return { name: this.name, help: this.help, type: this.type, values };
+    return { name: this.name, help: this.help, type: this.type, values, aggregator: 'sum' };
   }
 
   /** Field label for a sample of a series: `<prefix><name><suffix>{labels}`. */

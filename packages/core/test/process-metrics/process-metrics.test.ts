@@ -96,15 +96,17 @@ describe('collectDefaultMetrics', () => {
     gc();
     const histogram = registry.getSingleMetric('nodejs_gc_duration_seconds') as Histogram;
     // Entries reach the observer asynchronously; wait a bounded number of turns for them.
-    const majorCount = () =>
-      histogram
-        .get()
-        .values.find((v) => v.metricName === 'nodejs_gc_duration_seconds_count' && v.labels.kind === 'major')
-        ?.value;
-    for (let i = 0; i < 100 && majorCount() === undefined; i++) await new Promise((r) => setTimeout(r, 10));
-    expect(majorCount()).toBeGreaterThanOrEqual(1);
-    const kinds = histogram.get().values.map((v) => v.labels.kind);
-    expect(kinds.every((kind) => ['major', 'minor', 'incremental', 'weakcb'].includes(kind!))).toBe(true);
+    const majorCount = async () =>
+      (await histogram.get()).values.find(
+        (v) => v.metricName === 'nodejs_gc_duration_seconds_count' && v.labels.kind === 'major',
+      )?.value;
+    for (let i = 0; i < 100 && (await majorCount()) === undefined; i++)
+      await new Promise((r) => setTimeout(r, 10));
+    expect(await majorCount()).toBeGreaterThanOrEqual(1);
+    const kinds = (await histogram.get()).values.map((v) => v.labels.kind);
+    expect(kinds.every((kind) => ['major', 'minor', 'incremental', 'weakcb'].includes(kind as string))).toBe(
+      true,
+    );
     expect(registry.metrics()).toContain('nodejs_gc_duration_seconds_bucket{kind="major",le="0.5"}');
   });
 
