@@ -22,8 +22,12 @@ export interface DefaultMetricsOptions {
   eventLoopMonitoringPrecision?: number;
   /** Buckets of `nodejs_gc_duration_seconds`; default [0.001, 0.01, 0.1, 1, 2, 5]. */
   gcDurationBuckets?: number[];
-  /** Constant labels added to every series, e.g. { app: 'checkout' }. */
-  labels?: Record<string, string>;
+  /**
+   * Constant labels added to every series, e.g. { app: 'checkout' }. A label whose value is
+   * `undefined` is left out, so `{ NODE_APP_INSTANCE: process.env.NODE_APP_INSTANCE }` works
+   * outside PM2 too.
+   */
+  labels?: Record<string, string | undefined>;
 }
 
 const GROUPS: readonly ((ctx: DefaultMetricsContext) => DefaultMetricsGroup)[] = [
@@ -37,8 +41,14 @@ const GROUPS: readonly ((ctx: DefaultMetricsContext) => DefaultMetricsGroup)[] =
   gcMetrics,
 ];
 
-/** The default metrics of each registry: a second call finds them here. */
-const installed = new WeakMap<Registry, readonly Metric[]>();
+/** One call's metrics, and how to stop what observes the runtime for them. */
+interface Installed {
+  readonly metrics: readonly Metric[];
+  readonly stop: (() => void) | undefined;
+}
+
+/** The default metrics of each registry by the options that made them: a second call finds them here. */
+const installed = new WeakMap<Registry, Map<string, Installed>>();
 
 /** A registry that is garbage collected takes its event-loop histogram and GC observer with it. */
 const stopWhenCollected = new FinalizationRegistry<() => void>((stop) => stop());
@@ -57,6 +67,7 @@ function contextOf(registry: Registry, options: DefaultMetricsOptions): DefaultM
   }
   const labels: Labels = {};
   for (const [name, value] of Object.entries(options.labels ?? {})) {
+    if (value === undefined) continue;
     if (typeof value !== 'string') {
       throw option(`label "${name}" is`, value, 'Constant label values must be strings.');
     }
@@ -97,11 +108,19 @@ function stopEach(groups: readonly DefaultMetricsGroup[]): () => void {
   };
 }
 
+/** What makes two calls the same call: every option but the registry. */
+function signature(ctx: DefaultMetricsContext): string {
+  return JSON.stringify([ctx.prefix, ctx.labels, ctx.eventLoopMonitoringPrecision, ctx.gcDurationBuckets]);
+}
+
 /**
  * Registers prom-client's default process and Node.js metrics (same names, so dashboards keep
- * working), plus `nodejs_eventloop_utilization_ratio`. Values are read at scrape time. Calling it
- * again for the same registry does nothing, except register again any of them that
- * `registry.clear()` or `removeSingleMetric` took away.
+ * working), plus `nodejs_eventloop_utilization_ratio`. Values are read at scrape time.
+ *
+ * A second call for the same registry with the same options does nothing, except register again
+ * any of them that `removeSingleMetric` took away. Once `registry.clear()` has taken all of them
+ * away, a call starts afresh with its own options, as in prom-client. Another `prefix` adds a
+ * second set, as in prom-client; other options with the same prefix clash (DUPLICATE_METRIC).
  */
 export function collectDefaultMetrics(options: DefaultMetricsOptions = {}): void {
   if (options === null || typeof options !== 'object') {
@@ -111,15 +130,34 @@ export function collectDefaultMetrics(options: DefaultMetricsOptions = {}): void
   if (typeof registry?.registerMetric !== 'function') {
     throw option('register is not a Registry:', String(registry), 'Pass a Registry from @mmstats/core.');
   }
-  const existing = installed.get(registry);
+  let calls = installed.get(registry);
+  if (calls === undefined) {
+    calls = new Map();
+    installed.set(registry, calls);
+  }
+  for (const [key, call] of calls) {
+    if (call.metrics.every((metric) => registry.getSingleMetric(metric.name) !== metric)) {
+      // Nothing of that call is registered any more: stop it, so a fresh one can take its names.
+      call.stop?.();
+      calls.delete(key);
+    }
+  }
+  const ctx = contextOf(registry, options);
+  const key = signature(ctx);
+  const existing = calls.get(key);
   if (existing !== undefined) {
-    for (const metric of existing)
+    for (const metric of existing.metrics)
       if (registry.getSingleMetric(metric.name) !== metric) registry.registerMetric(metric);
     return;
   }
-  const { metrics, stop } = install(registry, contextOf(registry, options));
-  installed.set(registry, metrics);
+  const { metrics, stop } = install(registry, ctx);
+  calls.set(key, { metrics, stop });
   if (stop) stopWhenCollected.register(registry, stop);
+}
+
+/** The default metrics registered on a registry, every call's. */
+function installedMetrics(registry: Registry): Metric[] {
+  return [...(installed.get(registry)?.values() ?? [])].flatMap((call) => call.metrics);
 }
 
 const refreshed = new WeakSet<Registry>();
@@ -137,7 +175,7 @@ export function keepProcessMetricsFresh(registry: Registry, intervalMs = 1000): 
   const run = () => {
     const live = ref.deref();
     if (live === undefined) return clearInterval(timer);
-    for (const metric of installed.get(live) ?? []) {
+    for (const metric of installedMetrics(live)) {
       try {
         void Promise.resolve(metric.collect()).catch(() => {});
       } catch {}

@@ -128,17 +128,21 @@ describe('collectDefaultMetrics', () => {
     ]);
   });
 
-  it('does nothing on a second call for the same registry, and restores what clear() took away', () => {
+  it('does nothing on a second call with the same options, restores what removeSingleMetric took away, and starts afresh after clear()', () => {
     const registry = withDefaults();
     const first = registry.getMetricsAsArray();
-    expect(() => collectDefaultMetrics({ register: registry, prefix: 'other_' })).not.toThrow();
-    expect(registry.getMetricsAsArray()).toEqual(first);
-    registry.clear();
-    collectDefaultMetrics({ register: registry });
+    expect(() => collectDefaultMetrics({ register: registry })).not.toThrow();
     expect(registry.getMetricsAsArray()).toEqual(first);
     registry.removeSingleMetric('process_heap_bytes');
     collectDefaultMetrics({ register: registry });
     expect(new Set(registry.getMetricsAsArray())).toEqual(new Set(first));
+    // As prom-client: once clear() took them all, a call registers new metrics with its own options.
+    registry.clear();
+    collectDefaultMetrics({ register: registry, labels: { app: 'x' } });
+    const again = registry.getMetricsAsArray();
+    expect(again.map((m) => m.name)).toEqual(first.map((m) => m.name));
+    expect(again.some((m) => first.includes(m))).toBe(false);
+    expect(again[0]?.labelNames).toContain('app');
     expect(typeof withDefaults().metrics()).toBe('string');
   });
 
