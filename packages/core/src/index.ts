@@ -8,7 +8,12 @@ export type { FamilySnapshot, MetricType, Sample } from './exposition/model.js';
 export type { ExpositionFormat } from './exposition/render.js';
 export { OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE } from './exposition/render.js';
 export { clusterMetrics } from './file-reader/cluster-metrics.js';
-export { Pushgateway, type PushgatewayOptions, type PushOptions } from './http/pushgateway.js';
+export {
+  Pushgateway,
+  type PushgatewayOptions,
+  type PushOptions,
+  type PushResult,
+} from './http/pushgateway.js';
 export { DEFAULT_BUCKETS, exponentialBuckets, linearBuckets } from './metrics/buckets.js';
 export type { Collector, PromClientJSON } from './metrics/collector.js';
 export type { MetricConfiguration, MetricJSON, MetricValue, RegistryLike } from './metrics/contracts.js';

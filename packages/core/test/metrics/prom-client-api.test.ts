@@ -133,7 +133,12 @@ describe('prom-client names and statics', () => {
     expect(Registry.merge([om(), om()]).contentType).toBe(Registry.OPENMETRICS_CONTENT_TYPE);
     expect(() => Registry.merge([om(), isolated()])).toThrow(/different content types/);
     expect(() =>
-      prom.Registry.merge([new prom.Registry(prom.Registry.OPENMETRICS_CONTENT_TYPE), new prom.Registry()]),
+      prom.Registry.merge([
+        new (prom.Registry as unknown as new (type: string) => prom.Registry)(
+          prom.Registry.OPENMETRICS_CONTENT_TYPE,
+        ),
+        new prom.Registry(),
+      ]),
     ).toThrow();
   });
 });
@@ -189,7 +194,7 @@ describe('get() and getMetricsAsJSON() shapes, as prom-client', () => {
     c.inc({ a: 'x' });
     expect(() => c.remove('x', 'y')).toThrow(/got 2 label value\(s\) for \[a\]/);
     const theirs = new prom.Counter({ name: 'c_total', help: 'c', labelNames: ['a'], registers: [] });
-    expect(() => theirs.remove('x', 'y')).toThrow();
+    expect(() => (theirs.remove as (...v: string[]) => void)('x', 'y')).toThrow();
   });
 
   it('histogram reset() leaves no series on an unlabelled histogram, as prom-client', async () => {
