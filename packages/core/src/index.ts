@@ -7,6 +7,7 @@ export { isMetricsError, MetricsError, type MetricsErrorCode } from './errors.js
 export type { FamilySnapshot, MetricType, Sample } from './exposition/model.js';
 export type { ExpositionFormat } from './exposition/render.js';
 export { OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE } from './exposition/render.js';
+export { AggregatorRegistry } from './file-reader/aggregator-registry.js';
 export { clusterMetrics } from './file-reader/cluster-metrics.js';
 export {
   Pushgateway,
@@ -14,6 +15,7 @@ export {
   type PushOptions,
   type PushResult,
 } from './http/pushgateway.js';
+export { type Aggregator, AggregatorFactory, aggregators } from './metrics/aggregators.js';
 export { DEFAULT_BUCKETS, exponentialBuckets, linearBuckets } from './metrics/buckets.js';
 export type { Collector, PromClientJSON } from './metrics/collector.js';
 export type { MetricConfiguration, MetricJSON, MetricValue, RegistryLike } from './metrics/contracts.js';

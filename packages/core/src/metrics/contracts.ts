@@ -39,6 +39,11 @@ export interface MetricConfiguration<L extends string = string> {
    * is the prefix with non-name characters turned into `_` plus `name` (section 14.1).
    */
   prefix?: string;
+  /**
+   * prom-client's `aggregator` (`sum`, `first`, `min`, `max`, `average`, `omit`): how
+   * `AggregatorRegistry.aggregate` combines this metric's JSON across processes. Default `sum`.
+   */
+  aggregator?: string;
 }
 
 export type LabelValues<L extends string> = Partial<Record<L, LabelValue>>;

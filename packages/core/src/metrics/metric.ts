@@ -31,6 +31,8 @@ export abstract class Metric<S extends SeriesBase = SeriesBase> implements Regis
   abstract readonly type: MetricType;
   protected readonly store: Store;
   protected readonly series: SeriesIndex<S>;
+  /** prom-client's `aggregator`, given back by `get()`. */
+  readonly aggregator: string;
   private readonly collectFn: (() => void | Promise<void>) | undefined;
   private single: S | undefined;
   /** Names and units are ASCII by validation; only the help text may not be. */
@@ -70,6 +72,7 @@ export abstract class Metric<S extends SeriesBase = SeriesBase> implements Regis
     if (config.collect !== undefined && typeof config.collect !== 'function') {
       throw new MetricsError('INVALID_OPTION', `${this.name}: collect must be a function.`);
     }
+    this.aggregator = typeof config.aggregator === 'string' ? config.aggregator : 'sum';
     this.collectFn = config.collect as (() => void | Promise<void>) | undefined;
     const registers: readonly RegistryLike[] = config.registers ?? [defaultRegistry()];
     for (const registry of registers) registry.assertCanRegister(this);
@@ -204,7 +207,7 @@ export abstract class Metric<S extends SeriesBase = SeriesBase> implements Regis
         );
       }
     }
-    return { name: this.name, help: this.help, type: this.type, values, aggregator: 'sum' };
+    return { name: this.name, help: this.help, type: this.type, values, aggregator: this.aggregator };
   }
 
   /** Field label for a sample of a series: `<prefix><name><suffix>{labels}`. */

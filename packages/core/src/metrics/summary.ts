@@ -164,7 +164,7 @@ export class Summary<L extends string = string> extends Metric<SummaryChild> {
       values.push({ metricName: `${this.name}_sum`, labels, value: series.getSum() });
       values.push({ metricName: `${this.name}_count`, labels, value: series.getCount() });
     }
-    return { name: this.name, help: this.help, type: this.type, values, aggregator: 'sum' };
+    return { name: this.name, help: this.help, type: this.type, values, aggregator: this.aggregator };
   }
 
   sampleNames(): string[] {
