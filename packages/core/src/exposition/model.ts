@@ -6,6 +6,8 @@ export interface Sample {
   suffix: string;
   labels: string;
   value: number;
+  /** OpenMetrics only: ` # {labels} value timestamp` after the value. */
+  exemplar?: string;
 }
 
 /** A metric family as the exposition sees it: everything needed, nothing to look up. */

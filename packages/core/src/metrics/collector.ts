@@ -124,7 +124,9 @@ export function familyText(family: FamilySnapshot, om: boolean): string {
   const name = exposedFamilyName(family.name, family.type, om);
   let text = familyHeader(name, family.help, family.type, family.unit, om);
   const counterSuffix = om && family.type === 'counter' ? '_total' : '';
-  for (const sample of family.samples)
-    text += sampleLine(name + (sample.suffix || counterSuffix), sample.labels, sample.value);
+  for (const sample of family.samples) {
+    const line = sampleLine(name + (sample.suffix || counterSuffix), sample.labels, sample.value);
+    text += om && sample.exemplar ? `${line.slice(0, -1)}${sample.exemplar}\n` : line;
+  }
   return text;
 }

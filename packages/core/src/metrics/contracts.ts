@@ -44,6 +44,11 @@ export interface MetricConfiguration<L extends string = string> {
    * `AggregatorRegistry.aggregate` combines this metric's JSON across processes. Default `sum`.
    */
   aggregator?: string;
+  /**
+   * Counters and histograms: keep the latest exemplar per series (per bucket), written in
+   * OpenMetrics only. `inc` / `observe` then take prom-client's `{ labels, value, exemplarLabels }`.
+   */
+  enableExemplars?: boolean;
 }
 
 export type LabelValues<L extends string> = Partial<Record<L, LabelValue>>;

@@ -3,7 +3,9 @@ import type { FamilySnapshot, MetricType, Sample } from '../exposition/model.js'
 import { exposedFamilyName, familyHeader } from '../exposition/render.js';
 import { type ExpositionWriter, isAscii } from '../exposition/writer.js';
 import { MemoryStore, type Store } from '../storage/store.js';
+import { familyText } from './collector.js';
 import type { MetricConfiguration, MetricJSON, RegisteredMetric, RegistryLike } from './contracts.js';
+import type { ExemplarStore } from './exemplars.js';
 import { type Labels, renderLabelPairs, SeriesIndex } from './labels.js';
 import { defaultRegistry } from './registry.js';
 import { sanitizePrefix, validateHelp, validateLabelNames, validateMetricName } from './validation.js';
@@ -35,6 +37,8 @@ export abstract class Metric<S extends SeriesBase = SeriesBase> implements Regis
   readonly aggregator: string;
   private readonly collectFn: (() => void | Promise<void>) | undefined;
   private single: S | undefined;
+  /** Set by subclasses created with `enableExemplars`. */
+  protected exemplars: ExemplarStore<S> | undefined;
   /** Names and units are ASCII by validation; only the help text may not be. */
   private readonly helpAscii: boolean;
 
@@ -148,6 +152,7 @@ export abstract class Metric<S extends SeriesBase = SeriesBase> implements Regis
 
   /** Zeroes every series; labelled series are dropped, as in prom-client. */
   reset(): void {
+    this.exemplars?.clear();
     if (this.single !== undefined) this.resetSeries(this.single);
     else {
       for (const series of this.series.all()) this.resetSeries(series);
@@ -172,6 +177,10 @@ export abstract class Metric<S extends SeriesBase = SeriesBase> implements Regis
    * gives, without building a sample object per line.
    */
   render(writer: ExpositionWriter, om: boolean): void {
+    if (om && this.exemplars !== undefined) {
+      writer.write(familyText(this.snapshot(), om), false);
+      return;
+    }
     const name = exposedFamilyName(this.name, this.type, om);
     const header = familyHeader(name, this.help, this.type, this.unit, om);
     writer.write(header, this.helpAscii);
