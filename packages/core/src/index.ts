@@ -33,7 +33,12 @@ export {
 } from './metrics/registry.js';
 export { Summary, type SummaryChild, type SummaryConfiguration } from './metrics/summary.js';
 export { isValidMetricName as validateMetricName } from './metrics/validation.js';
-export { collectDefaultMetrics, type DefaultMetricsOptions } from './process-metrics/collect.js';
+export {
+  collectDefaultMetrics,
+  type DefaultMetricsOptions,
+  defaultMetrics,
+} from './process-metrics/collect.js';
+export type { DefaultMetricModule } from './process-metrics/modules.js';
 export type { StorageOptions } from './storage/create-store.js';
 export type { StorageBackend } from './storage/store.js';
 

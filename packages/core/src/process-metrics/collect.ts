@@ -2,15 +2,8 @@ import { MetricsError } from '../errors.js';
 import type { Labels } from '../metrics/labels.js';
 import type { Metric } from '../metrics/metric.js';
 import { defaultRegistry, type Registry } from '../metrics/registry.js';
-import { activeResourceMetrics } from './active-resources.js';
 import type { DefaultMetricsContext, DefaultMetricsGroup } from './context.js';
-import { cpuMetrics } from './cpu.js';
-import { eventLoopMetrics } from './event-loop.js';
-import { fileDescriptorMetrics } from './file-descriptors.js';
-import { gcMetrics } from './gc.js';
-import { heapMetrics } from './heap.js';
-import { memoryMetrics } from './memory.js';
-import { processInfoMetrics } from './process-info.js';
+import { DEFAULT_METRIC_MODULES, type DefaultMetricModule } from './modules.js';
 
 /** prom-client's options for `collectDefaultMetrics`. */
 export interface DefaultMetricsOptions {
@@ -30,16 +23,7 @@ export interface DefaultMetricsOptions {
   labels?: Record<string, string | undefined>;
 }
 
-const GROUPS: readonly ((ctx: DefaultMetricsContext) => DefaultMetricsGroup)[] = [
-  cpuMetrics,
-  processInfoMetrics,
-  memoryMetrics,
-  fileDescriptorMetrics,
-  eventLoopMetrics,
-  activeResourceMetrics,
-  heapMetrics,
-  gcMetrics,
-];
+const ALL_MODULES = Object.keys(DEFAULT_METRIC_MODULES) as DefaultMetricModule[];
 
 /** One call's metrics, and how to stop what observes the runtime for them. */
 interface Installed {
@@ -83,11 +67,15 @@ function contextOf(registry: Registry, options: DefaultMetricsOptions): DefaultM
 }
 
 /** Creates every group; on a failure (a name clash, say) unregisters and stops what it created. */
-function install(registry: Registry, ctx: DefaultMetricsContext): DefaultMetricsGroup {
+function install(
+  registry: Registry,
+  ctx: DefaultMetricsContext,
+  modules: readonly DefaultMetricModule[],
+): DefaultMetricsGroup {
   const before = new Set(registry.getMetricsAsArray());
   const groups: DefaultMetricsGroup[] = [];
   try {
-    for (const create of GROUPS) groups.push(create(ctx));
+    for (const name of modules) groups.push(DEFAULT_METRIC_MODULES[name]!(ctx));
   } catch (error) {
     stopEach(groups)();
     for (const metric of registry.getMetricsAsArray())
@@ -109,8 +97,14 @@ function stopEach(groups: readonly DefaultMetricsGroup[]): () => void {
 }
 
 /** What makes two calls the same call: every option but the registry. */
-function signature(ctx: DefaultMetricsContext): string {
-  return JSON.stringify([ctx.prefix, ctx.labels, ctx.eventLoopMonitoringPrecision, ctx.gcDurationBuckets]);
+function signature(ctx: DefaultMetricsContext, modules: readonly DefaultMetricModule[]): string {
+  return JSON.stringify([
+    modules,
+    ctx.prefix,
+    ctx.labels,
+    ctx.eventLoopMonitoringPrecision,
+    ctx.gcDurationBuckets,
+  ]);
 }
 
 /**
@@ -122,7 +116,31 @@ function signature(ctx: DefaultMetricsContext): string {
  * away, a call starts afresh with its own options, as in prom-client. Another `prefix` adds a
  * second set, as in prom-client; other options with the same prefix clash (DUPLICATE_METRIC).
  */
-export function collectDefaultMetrics(options: DefaultMetricsOptions = {}): void {
+export const collectDefaultMetrics: ((options?: DefaultMetricsOptions | null) => void) & {
+  /** prom-client's names of the default metric modules, keys of `defaultMetrics`. */
+  readonly metricsList: readonly DefaultMetricModule[];
+} = Object.assign((options?: DefaultMetricsOptions | null) => collectModules(options ?? {}, ALL_MODULES), {
+  metricsList: Object.freeze([...ALL_MODULES]),
+});
+
+/**
+ * prom-client's per-metric modules (its `lib/metrics/<name>.js`), each registering its own metrics
+ * alone: `defaultMetrics.heapSizeAndUsed(registry, { prefix })`. The same rules as
+ * `collectDefaultMetrics` apply to a second call.
+ */
+export const defaultMetrics: Readonly<
+  Record<DefaultMetricModule, (register?: Registry | null, config?: DefaultMetricsOptions) => void>
+> = Object.freeze(
+  Object.fromEntries(
+    ALL_MODULES.map((name) => [
+      name,
+      (register?: Registry | null, config: DefaultMetricsOptions = {}) =>
+        collectModules({ ...config, register: register ?? config.register }, [name]),
+    ]),
+  ) as Record<DefaultMetricModule, (register?: Registry | null, config?: DefaultMetricsOptions) => void>,
+);
+
+function collectModules(options: DefaultMetricsOptions, modules: readonly DefaultMetricModule[]): void {
   if (options === null || typeof options !== 'object') {
     throw option('options must be an object, got', options, 'Pass { register?, prefix?, labels?, … }.');
   }
@@ -143,14 +161,14 @@ export function collectDefaultMetrics(options: DefaultMetricsOptions = {}): void
     }
   }
   const ctx = contextOf(registry, options);
-  const key = signature(ctx);
+  const key = signature(ctx, modules);
   const existing = calls.get(key);
   if (existing !== undefined) {
     for (const metric of existing.metrics)
       if (registry.getSingleMetric(metric.name) !== metric) registry.registerMetric(metric);
     return;
   }
-  const { metrics, stop } = install(registry, ctx);
+  const { metrics, stop } = install(registry, ctx, modules);
   calls.set(key, { metrics, stop });
   if (stop) stopWhenCollected.register(registry, stop);
 }
