@@ -20,7 +20,7 @@ Counters and histograms of a removed file no longer count toward the totals that
 
 type Liveness = 'alive' | 'dead' | 'unknown';
 
-/** kill(pid, 0) sends nothing; it only asks whether the process exists (section 6). */
+/** kill(pid, 0) sends nothing; it only asks whether the process exists (docs/file-format.md#file-names-and-directories). */
 export function processLiveness(pid: number): Liveness {
   // 0 and negative numbers name process groups, not processes: never ask about those.
   if (!Number.isInteger(pid) || pid < 1 || pid > 0x7fffffff) return 'unknown';

@@ -32,7 +32,7 @@ function alive(pid: number | undefined): boolean {
 /**
  * What `/metrics` serves in a Node cluster or PM2 worker: counters and histograms summed over the
  * mmstats files of every worker of the program, dead ones included, so totals survive restarts
- * (mmstats-format.md section 14.8); gauges only of live workers, one series each with a `pid`
+ * (docs/file-format.md#dead-processes); gauges only of live workers, one series each with a `pid`
  * label. Falls back to the registry alone when it keeps no files (storage off or failed).
  */
 export function clusterMetrics(registry: Registry): Pick<Registry, 'metrics'> {
