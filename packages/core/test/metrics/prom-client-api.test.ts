@@ -128,6 +128,19 @@ describe('prom-client names and statics', () => {
     expect(() => new Registry('text/html' as never)).toThrow(/Unsupported content type "text\/html"/);
   });
 
+  it('getSingleMetricAsString gives one family as prom-client does', async () => {
+    const ours = isolated();
+    const theirs = new prom.Registry();
+    new Counter({ name: 'one_total', help: 'One', labelNames: ['a'], registers: [ours] }).inc({ a: 'x' });
+    new prom.Counter({ name: 'one_total', help: 'One', labelNames: ['a'], registers: [theirs] }).inc({
+      a: 'x',
+    });
+    expect(await ours.getSingleMetricAsString('one_total')).toBe(
+      await theirs.getSingleMetricAsString('one_total'),
+    );
+    await expect(ours.getSingleMetricAsString('nope')).rejects.toThrow(/no metric "nope"/);
+  });
+
   it('merge() keeps the content type and refuses registries of different types', () => {
     const om = () => new Registry({ storage: false, contentType: Registry.OPENMETRICS_CONTENT_TYPE });
     expect(Registry.merge([om(), om()]).contentType).toBe(Registry.OPENMETRICS_CONTENT_TYPE);
