@@ -90,9 +90,11 @@ export class Gauge<L extends string = string> extends Metric<GaugeChild> {
 
   /** Timer whose end sets the gauge; labels may be given at start, at end, or both. */
   startTimer(labels?: GaugeLabels<L>): (endLabels?: GaugeLabels<L>) => number {
-    const elapsed = stopwatch();
+    // One closure per timer: the clock is read through the global, as stopwatch.ts explains.
+    const clock = globalThis.performance;
+    const start = clock.now();
     return (endLabels) => {
-      const seconds = elapsed();
+      const seconds = (clock.now() - start) / 1000;
       this.seriesFor(mergeLabels(labels as Labels | undefined, endLabels as Labels | undefined)).set(seconds);
       return seconds;
     };

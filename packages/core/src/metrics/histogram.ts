@@ -200,9 +200,11 @@ export class Histogram<L extends string = string> extends Metric<HistogramChild>
     labels?: HistogramLabels<L>,
     _exemplarLabels?: Record<string, string | number>,
   ): (endLabels?: HistogramLabels<L>, endExemplarLabels?: Record<string, string | number>) => number {
-    const elapsed = stopwatch();
+    // One closure per timer: the clock is read through the global, as stopwatch.ts explains.
+    const clock = globalThis.performance;
+    const start = clock.now();
     return (endLabels) => {
-      const seconds = elapsed();
+      const seconds = (clock.now() - start) / 1000;
       this.seriesFor(mergeLabels(labels as Labels | undefined, endLabels as Labels | undefined)).observe(
         seconds,
       );

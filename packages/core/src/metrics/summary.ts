@@ -128,9 +128,11 @@ export class Summary<L extends string = string> extends Metric<SummaryChild> {
   }
 
   startTimer(labels?: SummaryLabels<L>): (endLabels?: SummaryLabels<L>) => number {
-    const elapsed = stopwatch();
+    // One closure per timer: the clock is read through the global, as stopwatch.ts explains.
+    const clock = globalThis.performance;
+    const start = clock.now();
     return (endLabels) => {
-      const seconds = elapsed();
+      const seconds = (clock.now() - start) / 1000;
       this.seriesFor(mergeLabels(labels as Labels | undefined, endLabels as Labels | undefined)).observe(
         seconds,
       );

@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { instrumentHttp } from '../../src/http.js';
 import { Gauge, Histogram, Registry, Summary } from '../../src/index.js';
 
 afterEach(() => {
@@ -24,19 +23,5 @@ describe('timers on a clock that fake timers move', () => {
     expect(text).toContain('h_seconds_bucket{le="2.0"} 2\n');
     expect(text).toContain('s_seconds{quantile="0.5"} 1.50025\n');
     expect(text).toContain('g_seconds 1.50025\n');
-  });
-
-  it('request durations of the HTTP adapters too', async () => {
-    vi.useFakeTimers({ toFake: ['performance'] });
-    const http = instrumentHttp({ processMetrics: false, storage: false, buckets: [0.5, 5] }, 'test');
-    const start = http.metrics.begin();
-    vi.advanceTimersByTime(3000);
-    http.metrics.end({}, 'GET', '/a', 200, start);
-    expect(await http.registry.metrics()).toContain(
-      'http_request_duration_seconds_bucket{method="GET",route="/a",status="2XX",le="0.5"} 0\n',
-    );
-    expect(await http.registry.metrics()).toContain(
-      'http_request_duration_seconds_sum{method="GET",route="/a",status="2XX"} 3\n',
-    );
   });
 });
