@@ -207,7 +207,8 @@ export abstract class Metric<S extends SeriesBase = SeriesBase> implements Regis
       this.samplesOf(series, out);
       for (const sample of out) {
         const labels: Record<string, string | number> = { ...base };
-        const le = /le="([^"]*)"$/.exec(sample.labels);
+        // Only a histogram's bucket ends with its own `le`; a label such as `file` must not match.
+        const le = sample.suffix === '_bucket' ? /(?:^|,)le="([^"]*)"$/.exec(sample.labels) : null;
         if (le) labels.le = le[1] === '+Inf' ? '+Inf' : Number(le[1]);
         values.push(
           sample.suffix === ''

@@ -15,9 +15,12 @@ export class QuantileWindow {
   private current = 0;
   private rotateAt: number;
   private readonly slotMillis: number;
+  /** Without a window nothing rotates, and an observation reads no clock. */
+  private readonly windowed: boolean;
 
   constructor(maxAgeSeconds: number | undefined, ageBuckets: number | undefined) {
     const windowed = (maxAgeSeconds ?? 0) > 0 && (ageBuckets ?? 0) > 0;
+    this.windowed = windowed;
     const slots = windowed ? (ageBuckets as number) : 1;
     this.slots = Array.from({ length: slots }, () => new TDigest());
     this.slotMillis = windowed ? ((maxAgeSeconds as number) * 1000) / slots : Number.POSITIVE_INFINITY;
@@ -25,7 +28,7 @@ export class QuantileWindow {
   }
 
   push(value: number): void {
-    if (Date.now() > this.rotateAt) this.rotate();
+    if (this.windowed && Date.now() > this.rotateAt) this.rotate();
     this.slots[this.current]!.push(value);
   }
 
@@ -53,6 +56,7 @@ export class QuantileWindow {
   }
 
   private rotate(): void {
+    if (!this.windowed) return;
     const now = Date.now();
     if (now - this.rotateAt > this.slotMillis * this.slots.length) {
       // Idle for longer than the whole window: every slot is stale.

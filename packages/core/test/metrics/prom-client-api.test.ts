@@ -256,3 +256,11 @@ describe('collectDefaultMetrics called again', () => {
     expect(text).toMatch(/process_cpu_seconds_total\{app="x"\} /);
   });
 });
+
+describe('get() label objects', () => {
+  it('takes le only from histogram buckets: a label ending in "le" (file) stays itself', async () => {
+    const c = new Counter({ name: 'files_total', help: 'f', labelNames: ['file'], registers: [] });
+    c.inc({ file: 'a.txt' });
+    expect((await c.get()).values).toEqual([{ labels: { file: 'a.txt' }, value: 1 }]);
+  });
+});
