@@ -1,13 +1,19 @@
 import { MetricsError } from '../errors.js';
+import type { FamilySnapshot } from '../exposition/model.js';
 import {
   contentTypeOf,
   type ExpositionFormat,
+  exposedFamilyName,
+  familyHeader,
   OPENMETRICS_CONTENT_TYPE,
   PROMETHEUS_CONTENT_TYPE,
+  sampleLine,
 } from '../exposition/render.js';
-import { ExpositionWriter } from '../exposition/writer.js';
+import { Slicer } from '../exposition/slicer.js';
+import { ExpositionWriter, isAscii } from '../exposition/writer.js';
 import { createStore, type StorageOptions, validateStorageOptions } from '../storage/create-store.js';
 import type { StorageBackend, Store } from '../storage/store.js';
+import { checkCardinalityLimit } from './cardinality.js';
 import { type Collector, CollectorMetric, familyText, isRegisteredMetric } from './collector.js';
 import type { RegisteredMetric as Metric, MetricJSON, RegistryLike } from './contracts.js';
 import {
@@ -16,12 +22,15 @@ import {
   jsonWithDefaultLabels,
   withDefaultLabels,
 } from './default-labels.js';
+import { HEALTH_FAMILY_NAMES, healthFamilies } from './health-metrics.js';
 
 export interface RegistryOptions {
   /** mmstats file storage; `false` keeps values in process memory only. */
   storage?: StorageOptions | false;
   /** What `metrics()` renders by default, as prom-client's `new Registry(contentType)`. */
   contentType?: RegistryContentType;
+  /** Label sets each metric of this registry keeps unless it sets its own; default 2000. */
+  cardinalityLimit?: number;
 }
 
 export type RegistryContentType = typeof PROMETHEUS_CONTENT_TYPE | typeof OPENMETRICS_CONTENT_TYPE;
@@ -53,6 +62,8 @@ export class Registry implements RegistryLike {
   private defaults: DefaultLabels | undefined;
   private readonly options: RegistryOptions;
 
+  readonly cardinalityLimit: number | undefined;
+
   static readonly PROMETHEUS_CONTENT_TYPE = PROMETHEUS_CONTENT_TYPE;
   static readonly OPENMETRICS_CONTENT_TYPE = OPENMETRICS_CONTENT_TYPE;
 
@@ -65,7 +76,16 @@ export class Registry implements RegistryLike {
   constructor(options: RegistryOptions | RegistryContentType = {}) {
     this.options = typeof options === 'string' ? { contentType: options } : (options ?? {});
     validateStorageOptions(this.options.storage);
+    this.cardinalityLimit = checkCardinalityLimit('Registry', this.options.cardinalityLimit);
     if (this.options.contentType !== undefined) this.setContentType(this.options.contentType);
+  }
+
+  /**
+   * @internal The registry's own health families (storage backend, file liveness, storage
+   * errors, refused label sets), written after the application's metrics.
+   */
+  healthFamilies(): FamilySnapshot[] {
+    return healthFamilies(this.storeInstance, this.byName.values());
   }
 
   /** Created on first use, so a registry that never holds a metric never creates a file. */
@@ -98,6 +118,12 @@ export class Registry implements RegistryLike {
         .map((n) => this.sampleOwner.get(n))
         .find((m) => m !== undefined && m !== metric);
     if (existing === metric) return;
+    if (HEALTH_FAMILY_NAMES.has(metric.name)) {
+      throw new MetricsError(
+        'DUPLICATE_METRIC',
+        `Cannot register ${describe(metric)}: "${metric.name}" is one of the registry's own health metrics, which every scrape already shows. Choose another name.`,
+      );
+    }
     if (clash !== undefined) {
       throw new MetricsError(
         'DUPLICATE_METRIC',
@@ -229,17 +255,65 @@ export class Registry implements RegistryLike {
         this.lastScrapeBytes + (this.lastScrapeBytes >>> 3),
         this.scrapeBuffer,
       );
-      const defaults = this.defaults;
-      if (defaults === undefined) for (const metric of this.byName.values()) metric.render(writer, om);
-      else
-        for (const metric of this.byName.values())
-          writer.write(familyText(withDefaultLabels(metric.snapshot(), defaults), om), false);
+      this.writeAll(writer, om);
+      writeFamilies(writer, this.healthFamilies(), om);
       if (om) writer.write('# EOF\n', true);
       this.lastScrapeBytes = writer.bytes;
       this.scrapeBuffer = writer.storage.length <= KEEP_SCRAPE_BUFFER ? writer.storage : undefined;
       return writer.toString();
     };
     return pending.length === 0 ? render() : Promise.all(pending).then(render);
+  }
+
+  /**
+   * The same text as `metrics()`, rendered in slices: at most a few milliseconds of work at a
+   * time, yielding to the event loop in between, so a scrape of many series never stalls the
+   * requests being served.
+   */
+  async metricsInSlices(format: ExpositionFormat = this.format): Promise<string> {
+    return (await this.renderInSlices(format)).toString('utf8');
+  }
+
+  /**
+   * `metricsInSlices` as UTF-8 bytes, which is what the metrics endpoint sends: a big scrape is
+   * never turned into one long string (whose creation alone holds the loop for tens of ms).
+   */
+  async renderInSlices(format: ExpositionFormat = this.format): Promise<Buffer> {
+    await Promise.all(Array.from(this.byName.values(), (m) => m.collect()));
+    const om = format === 'openmetrics';
+    // Not the kept buffer: another scrape may be writing into it while this one is paused.
+    const writer = new ExpositionWriter(this.lastScrapeBytes + (this.lastScrapeBytes >>> 3));
+    const slicer = new Slicer();
+    for (const metric of [...this.byName.values()]) {
+      if (this.defaults !== undefined) {
+        this.writeWithDefaults(writer, metric, om);
+        continue;
+      }
+      if (metric.seriesForRender === undefined || metric.renderPart === undefined) {
+        metric.render(writer, om);
+        continue;
+      }
+      const list = metric.seriesForRender();
+      const step = 64;
+      for (let from = 0; from === 0 || from < list.length; from += step) {
+        metric.renderPart(writer, om, list, from, from + step);
+        if (slicer.due(step)) await slicer.pause();
+      }
+    }
+    writeFamilies(writer, this.healthFamilies(), om);
+    if (om) writer.write('# EOF\n', true);
+    this.lastScrapeBytes = writer.bytes;
+    return writer.toBuffer();
+  }
+
+  /** Every family, with the default labels when there are any (then from snapshots, whole). */
+  private writeAll(writer: ExpositionWriter, om: boolean): void {
+    if (this.defaults === undefined) for (const metric of this.byName.values()) metric.render(writer, om);
+    else for (const metric of this.byName.values()) this.writeWithDefaults(writer, metric, om);
+  }
+
+  private writeWithDefaults(writer: ExpositionWriter, metric: Metric, om: boolean): void {
+    writer.write(familyText(withDefaultLabels(metric.snapshot(), this.defaults!), om), false);
   }
 
   /** Every metric's `get()` (which runs its `collect`), with the default labels added. */
@@ -277,6 +351,21 @@ export class Registry implements RegistryLike {
     for (const registry of registries)
       for (const metric of registry.byName.values()) merged.registerMetric(metric);
     return merged;
+  }
+}
+
+/** Writes snapshot families the way the metrics write themselves. */
+function writeFamilies(writer: ExpositionWriter, families: readonly FamilySnapshot[], om: boolean): void {
+  for (const family of families) {
+    const name = exposedFamilyName(family.name, family.type, om);
+    writer.write(familyHeader(name, family.help, family.type, family.unit, om), isAscii(family.help));
+    const sampleName = om && family.type === 'counter' ? `${name}_total` : name;
+    for (const sample of family.samples) {
+      writer.write(
+        sampleLine(sampleName + sample.suffix, sample.labels, sample.value),
+        isAscii(sample.labels),
+      );
+    }
   }
 }
 

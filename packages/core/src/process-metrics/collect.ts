@@ -21,6 +21,13 @@ export interface DefaultMetricsOptions {
    * outside PM2 too.
    */
   labels?: Record<string, string | undefined>;
+  /**
+   * `'prom-client'` (default): prom-client's names, `nodejs_active_handles_total` and the like
+   * among them, gauges that `promtool check metrics` rejects for their `_total`. `'promtool'`:
+   * those three are named `nodejs_active_{handles,requests,resources}_all` instead, and every
+   * name passes promtool's lint.
+   */
+  names?: 'prom-client' | 'promtool';
 }
 
 const ALL_MODULES = Object.keys(DEFAULT_METRIC_MODULES) as DefaultMetricModule[];
@@ -49,6 +56,14 @@ function contextOf(registry: Registry, options: DefaultMetricsOptions): DefaultM
   if (!Number.isInteger(precision) || precision < 1) {
     throw option('eventLoopMonitoringPrecision is', precision, 'Pass a whole number of milliseconds >= 1.');
   }
+  const names = options.names ?? 'prom-client';
+  if (names !== 'prom-client' && names !== 'promtool') {
+    throw option(
+      'names is',
+      names,
+      'Pass "prom-client" (prom-client\'s names, the default) or "promtool" (names promtool accepts).',
+    );
+  }
   const labels: Labels = {};
   for (const [name, value] of Object.entries(options.labels ?? {})) {
     if (value === undefined) continue;
@@ -63,6 +78,7 @@ function contextOf(registry: Registry, options: DefaultMetricsOptions): DefaultM
     labels: Object.freeze(labels),
     eventLoopMonitoringPrecision: precision,
     gcDurationBuckets: options.gcDurationBuckets,
+    names,
   };
 }
 
@@ -104,6 +120,7 @@ function signature(ctx: DefaultMetricsContext, modules: readonly DefaultMetricMo
     ctx.labels,
     ctx.eventLoopMonitoringPrecision,
     ctx.gcDurationBuckets,
+    ctx.names,
   ]);
 }
 

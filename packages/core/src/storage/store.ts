@@ -1,5 +1,6 @@
 import type { Cell } from '../file-format/cell.js';
 import { encodeLabel, type NumericSig, Segment } from '../file-format/segment.js';
+import type { StorageStatus } from './storage-health.js';
 
 /** Where a registry keeps its values: plain memory, a shared file mapping, or memory flushed to a file. */
 export type StorageBackend = 'memory' | 'mmap' | 'fallback';
@@ -25,6 +26,15 @@ export interface Store {
   close(): void;
   /** Files written by this store, first one first; empty in memory. */
   readonly files: readonly string[];
+  /**
+   * File stores only: publishes histograms and writes fallback files now, without making them
+   * durable (no msync or fsync, which can hold the loop); failures are counted, not thrown.
+   */
+  flush?(): void;
+  /** File stores only: the directory of the files (whether or not they could be made). */
+  readonly directory?: string;
+  /** File stores only: counted failures and whether the file gets every value. */
+  status?(): StorageStatus;
 }
 
 /** Field labels must never have a byte length that is a multiple of 256 (docs/file-format.md#label-length). */
