@@ -25,10 +25,7 @@ async function longestStall(
   return { stall: Math.max(stall, performance.now() - last), elapsed: performance.now() - began, result };
 }
 
-function bigRegistry(
-  storage: RegistryOptions['storage'],
-  count = 100_000,
-): Registry {
+function bigRegistry(storage: RegistryOptions['storage'], count = 100_000): Registry {
   const registry = new Registry({ storage, cardinalityLimit: Number.POSITIVE_INFINITY });
   const counter = new Counter({ name: 'user_total', help: 'u', labelNames: ['user'], registers: [registry] });
   for (let i = 0; i < count; i++) counter.inc({ user: `u${i}` });
