@@ -11,6 +11,7 @@ export type MetricsErrorCode =
   | 'INVALID_OPTION'
   | 'DUPLICATE_METRIC'
   | 'STORAGE'
+  | 'PUSH_FAILED'
   | 'CORRUPT_FILE';
 
 /**

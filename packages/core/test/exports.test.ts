@@ -14,6 +14,11 @@ import * as source from '../src/index.js';
  */
 const EXPORTS = {
   index: [
+    // prom-client's names (issue 16): AggregatorFactory, AggregatorRegistry, Summary, aggregators,
+    // defaultMetrics (its per-metric modules), openMetricsContentType, prometheusContentType,
+    // validateMetricName.
+    'AggregatorFactory',
+    'AggregatorRegistry',
     'Counter',
     'DEFAULT_BUCKETS',
     'Gauge',
@@ -23,13 +28,19 @@ const EXPORTS = {
     'PROMETHEUS_CONTENT_TYPE',
     'Pushgateway',
     'Registry',
+    'Summary',
+    'aggregators',
     'clusterMetrics',
     'collectDefaultMetrics',
+    'defaultMetrics',
     'defaultRegistry',
     'exponentialBuckets',
     'isMetricsError',
     'linearBuckets',
+    'openMetricsContentType',
+    'prometheusContentType',
     'register',
+    'validateMetricName',
   ],
   http: [
     'CLIENT_CLOSED_REQUEST',

@@ -1,6 +1,7 @@
 import type { Registry } from '@mmstats/core';
 import { type HttpInstrumentation, type HttpMetricsOptions, instrumentHttp } from '@mmstats/core/http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { mountTemplate, parameterMounts } from './mount-template.js';
 
 /** Options of `mmstats()`: the same as the Fastify and Koa adapters; `req` is Express's request. */
 export type ExpressMetricsOptions = HttpMetricsOptions<Request>;
@@ -21,6 +22,11 @@ interface RouteInfo {
   /** The last mount prefix seen with this route, and the full template it gave. */
   base: string;
   full: string;
+  /**
+   * The router chains leading to this route through mounts with parameters (`/t/:tenant`),
+   * found on first use; empty for the usual static mounts, which cost nothing more.
+   */
+  mounts: ReturnType<typeof parameterMounts> | undefined;
 }
 
 const routeInfos = new WeakMap<object, RouteInfo>();
@@ -32,7 +38,13 @@ function routeInfo(route: RouteLike): RouteInfo {
   let info = routeInfos.get(route);
   if (info === undefined) {
     const path = typeof route.path === 'string' ? route.path : String(route.path);
-    info = { path, depth: PLAIN_TEMPLATE.test(path) ? depthOf(path, path.length) : -1, base: '', full: path };
+    info = {
+      path,
+      depth: PLAIN_TEMPLATE.test(path) ? depthOf(path, path.length) : -1,
+      base: '',
+      full: path,
+      mounts: undefined,
+    };
     routeInfos.set(route, info);
   }
   return info;
@@ -51,7 +63,7 @@ function depthOf(url: string, end: number): number {
  * ordinary `req.x` here meets a megamorphic inline cache that misses on every request;
  * `Reflect.get` looks the property up without one (bench/NOTES.md has the instruction counts).
  */
-function read(req: Request, name: 'route' | 'baseUrl' | 'url' | 'method'): unknown {
+function read(req: Request, name: 'route' | 'baseUrl' | 'url' | 'method' | 'app'): unknown {
   return Reflect.get(req, name);
 }
 
@@ -89,7 +101,10 @@ function routeOf(req: Request): string | undefined {
   if (base === '') return info.path;
   if (base !== info.base) {
     info.base = base;
-    info.full = base + info.path;
+    info.mounts ??= parameterMounts(read(req, 'app'), route);
+    // `/t/acme` back to `/t/:tenant`, so tenants do not become series of their own.
+    const template = info.mounts.length === 0 ? undefined : mountTemplate(info.mounts, base);
+    info.full = (template ?? base) + info.path;
   }
   return info.full;
 }

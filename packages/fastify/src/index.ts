@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Registry } from '@mmstats/core';
 import { type HttpInstrumentation, type HttpMetricsOptions, instrumentHttp } from '@mmstats/core/http';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
@@ -6,7 +7,32 @@ import fp from 'fastify-plugin';
 /** Options of the plugin: the same as the Express and Koa adapters; `req` is Fastify's request. */
 export type FastifyMetricsOptions = HttpMetricsOptions<FastifyRequest>;
 
-type ContextHolder = Record<symbol, { config?: { url?: string } } | undefined>;
+/** What `fastify.metrics` holds, as fastify-metrics users reach their client through it. */
+export interface FastifyMetricsDecorator {
+  /** The registry the plugin records into and serves. */
+  readonly registry: Registry;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    metrics: FastifyMetricsDecorator;
+  }
+  interface FastifyContextConfig {
+    /** `false` leaves this route's requests uncounted. */
+    metrics?: boolean;
+    /** fastify-metrics' spelling of the same: `true` leaves the route uncounted. */
+    disableMetrics?: boolean;
+  }
+}
+
+/** A route's config as the plugin reads it: its URL and the per-route opt-outs. */
+interface RouteConfig {
+  url?: string;
+  metrics?: unknown;
+  disableMetrics?: unknown;
+}
+
+type ContextHolder = Record<symbol, { config?: RouteConfig } | undefined>;
 
 /**
  * Fastify 5's `request.routeOptions` builds an object of thirteen fields on every read, and
@@ -14,7 +40,7 @@ type ContextHolder = Record<symbol, { config?: { url?: string } } | undefined>;
  * the route context's config, under Fastify's `fastify.context` symbol (the same since v3):
  * read it there, and fall back to the public getter should that ever change.
  */
-function routeReader(): (request: FastifyRequest) => string | undefined {
+function configReader(): (request: FastifyRequest) => RouteConfig | undefined {
   // One per plugin instance, hence per copy of Fastify (each has its own symbol).
   let contextSymbol: symbol | null | undefined;
   return (request) => {
@@ -23,8 +49,13 @@ function routeReader(): (request: FastifyRequest) => string | undefined {
         Object.getOwnPropertySymbols(request).find((s) => s.description === 'fastify.context') ?? null;
     }
     const context = contextSymbol === null ? undefined : (request as unknown as ContextHolder)[contextSymbol];
-    return context !== undefined ? context.config?.url : request.routeOptions?.url;
+    return context !== undefined ? context.config : (request.routeOptions?.config as RouteConfig | undefined);
   };
+}
+
+/** A route opted out with `config: { metrics: false }` (or fastify-metrics' `disableMetrics: true`). */
+function optedOut(config: RouteConfig | undefined): boolean {
+  return config !== undefined && (config.metrics === false || config.disableMetrics === true);
 }
 
 function serveEndpoint(instrumentation: HttpInstrumentation<FastifyRequest>) {
@@ -49,7 +80,8 @@ const plugin: FastifyPluginAsync<FastifyMetricsOptions> = async (fastify, option
   const instrumentation = instrumentHttp<FastifyRequest>(own, '@mmstats/fastify');
   const metrics = instrumentation.metrics;
   const sized = metrics.wantsSizes;
-  const routeOf = routeReader();
+  const configOf = configReader();
+  const routeOf = (request: FastifyRequest) => configOf(request)?.url;
 
   /** What the slot holds from the server's request event until onRequest names the reply. */
   const routerAnswered = Symbol('mmstats.routerAnswered');
@@ -98,8 +130,10 @@ const plugin: FastifyPluginAsync<FastifyMetricsOptions> = async (fastify, option
     const slot = instrumentation.slotOf(raw);
     const url = raw.url ?? '/';
     // Served by our route under any spelling the router accepts (`/%6detrics`, absolute form).
+    const config = configOf(request);
     const skip =
-      (instrumentation.path !== null && routeOf(request) === instrumentation.path) ||
+      (instrumentation.path !== null && config?.url === instrumentation.path) ||
+      optedOut(config) ||
       instrumentation.isExcluded(url, request);
     if (slot !== undefined && slot.ctx === routerAnswered) {
       if (skip) {
@@ -109,6 +143,12 @@ const plugin: FastifyPluginAsync<FastifyMetricsOptions> = async (fastify, option
     } else if (!skip) tracker.track(raw, reply.raw, reply, metrics.begin());
     next();
   });
+
+  // fastify-metrics users reach their registry as `fastify.metrics`; another plugin of that name wins.
+  if (!fastify.hasDecorator('metrics')) {
+    const decorator: FastifyMetricsDecorator = Object.freeze({ registry: instrumentation.registry });
+    fastify.decorate('metrics', decorator);
+  }
 
   if (instrumentation.path !== null) {
     fastify.route({

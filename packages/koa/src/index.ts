@@ -7,6 +7,7 @@ import {
 } from '@mmstats/core/http';
 import type { Context, Middleware, Next } from 'koa';
 import { watchFinish } from './finish-hook.js';
+import { LATE_REGISTRATION_WARNING, registeredAfterRouter, watchRouterMatches } from './late-registration.js';
 
 /** Options of `mmstats()`: the same as the Express and Fastify adapters; `req` is Koa's `ctx`. */
 export type KoaMetricsOptions = HttpMetricsOptions<Context>;
@@ -61,14 +62,36 @@ export function mmstats(options?: KoaMetricsOptions): KoaMetricsMiddleware {
     tracker.track(ctx.req, ctx.res, ctx, start);
   };
 
+  const track = (ctx: RoutedContext): void => {
+    const start = metrics.begin();
+    if (!finish.track(ctx, start)) fallback(ctx, start);
+  };
+
+  // Registered after router.routes() (see late-registration.ts): the requests routed since are
+  // tracked from their match and marked, so that one the router passes on is not counted twice.
+  let checked = false;
+  let late = false;
+  const routed = new WeakSet<object>();
+  const firstRequest = (ctx: RoutedContext): void => {
+    checked = true;
+    if (!registeredAfterRouter(ctx.app, middleware)) return;
+    late = watchRouterMatches(ctx.app, (matched) => {
+      const url = matched.req.url ?? '/';
+      if (instrumentation.isEndpoint(url) || instrumentation.isExcluded(url, matched)) return;
+      routed.add(matched);
+      track(matched as RoutedContext);
+    });
+    process.emitWarning(`@mmstats/koa: ${LATE_REGISTRATION_WARNING} (shown once)`, {
+      code: 'MMSTATS_KOA_ORDER',
+    });
+  };
+
   const middleware = (ctx: RoutedContext, next: Next): Promise<void> => {
     const req = ctx.req;
     const url = req.url ?? '/';
+    if (!checked) firstRequest(ctx);
     if (instrumentation.isEndpoint(url)) return serveEndpoint(instrumentation, ctx);
-    if (!instrumentation.isExcluded(url, ctx)) {
-      const start = metrics.begin();
-      if (!finish.track(ctx, start)) fallback(ctx, start);
-    }
+    if (!instrumentation.isExcluded(url, ctx) && !(late && routed.has(ctx))) track(ctx);
     return next();
   };
   return Object.assign(middleware, { registry: instrumentation.registry }) as KoaMetricsMiddleware;

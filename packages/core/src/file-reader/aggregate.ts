@@ -25,7 +25,7 @@ interface Family {
 }
 
 const META_PREFIX = 'mmstats.meta.';
-const TYPES: ReadonlySet<string> = new Set(['counter', 'gauge', 'histogram', 'untyped']);
+const TYPES: ReadonlySet<string> = new Set(['counter', 'gauge', 'histogram', 'summary', 'untyped']);
 const HISTOGRAM_SUFFIXES = ['_bucket', '_sum', '_count'] as const;
 /** The default fields of docs/file-format.md#default-fields (with any label prefix): they describe the process, not the app. */
 const DEFAULT_FIELD = /(^|\.)(sys\.[A-Za-z_]+|org\.[A-Za-z_]+\.version)$/;
@@ -207,7 +207,8 @@ class FamiliesBuilder {
       const placement = this.placementOf(field.label);
       if (placement === null) continue;
       const value = typeof field.value === 'boolean' ? Number(field.value) : field.value;
-      if (!gauges && placement.meta.type !== 'counter' && placement.meta.type !== 'histogram') continue;
+      // Summaries' `_sum` and `_count` add up like counters; only gauges and untyped are per process.
+      if (!gauges && (placement.meta.type === 'gauge' || placement.meta.type === 'untyped')) continue;
       if (placement.build !== this.build) {
         placement.target = this.family(placement.family, placement.meta);
         placement.build = this.build;
@@ -311,7 +312,8 @@ function classify(parsed: ParsedFieldLabel, metas: Map<string, Meta>): { name: s
   for (const suffix of HISTOGRAM_SUFFIXES) {
     if (!parsed.name.endsWith(suffix)) continue;
     const stem = parsed.name.slice(0, -suffix.length);
-    if (metas.get(stem)?.type === 'histogram') return { name: stem, suffix };
+    const type = metas.get(stem)?.type;
+    if (type === 'histogram' || (type === 'summary' && suffix !== '_bucket')) return { name: stem, suffix };
   }
   return { name: parsed.name, suffix: '' };
 }
@@ -345,7 +347,7 @@ function place(label: string, metas: Map<string, Meta>): Placement | null {
     meta = { type: 'untyped', help: `mmstats field ${label}`, unit: '' };
   }
   // A histogram's own name without a suffix is no sample of it: nothing valid to export.
-  if (meta.type === 'histogram' && suffix === '') return null;
+  if ((meta.type === 'histogram' || meta.type === 'summary') && suffix === '') return null;
   const histogram = meta.type === 'histogram';
   const names = new Set(parsed.pairs.map(([k]) => k));
   return {
@@ -391,9 +393,12 @@ function addValue(
     if (placement.suffix === '_sum') series.sum += value;
     else if (placement.suffix === '_count') series.count += value;
     else if (placement.le !== undefined) series.addBucket(fileIndex, placement.le, value);
-  } else if (meta.type === 'counter') {
-    const sample = target.samples.get(labels);
-    if (sample === undefined) target.samples.set(labels, { suffix: '', labels, value });
+  } else if (meta.type === 'counter' || meta.type === 'summary') {
+    // A summary's files hold only `_sum` and `_count`, which add up like counters; its quantiles
+    // stay in each process.
+    const key = `${placement.suffix}|${labels}`;
+    const sample = target.samples.get(key);
+    if (sample === undefined) target.samples.set(key, { suffix: placement.suffix, labels, value });
     else sample.value += value;
   } else {
     // Gauges and untyped fields: one series per writer.

@@ -61,6 +61,13 @@ export interface HttpMetricsOptions<Req = unknown> {
   /** `route` of requests that matched no route (404s, scanners). Default `__unmatched__`. */
   unmatchedRoute?: string;
   /**
+   * Overrides the `route` label, as express-prom-bundle's `normalizePath` and fastify-metrics'
+   * `getRouteLabel` do: a string is used as it is, `undefined` keeps the template the adapter
+   * found. Called once per request, when the response has ended; if it throws, the found template
+   * is used and one warning is emitted. Every distinct value is a series: return templates, not paths.
+   */
+  route?: (req: Req) => string | undefined;
+  /**
    * Serve the sum over the mmstats files of every worker of this program instead of this process'
    * registry alone (see `clusterMetrics`). Default: true in a Node cluster or PM2 worker.
    */
@@ -83,6 +90,7 @@ export interface ResolvedHttpOptions<Req = unknown> {
   responseSizes: readonly number[] | null;
   auth: MetricsAuth<Req> | null;
   unmatchedRoute: string;
+  routeFn: ((req: Req) => string | undefined) | null;
   aggregate: boolean;
 }
 
@@ -103,6 +111,7 @@ const KNOWN_OPTIONS = new Set([
   'responseSizes',
   'auth',
   'unmatchedRoute',
+  'route',
   'aggregate',
 ]);
 
@@ -242,6 +251,15 @@ function resolveBoolean(adapter: string, name: string, value: unknown, fallback:
   throw invalid(adapter, `${name} must be true or false, got ${JSON.stringify(value)}.`);
 }
 
+function resolveRoute<Req>(adapter: string, value: unknown): ((req: Req) => string | undefined) | null {
+  if (value === undefined) return null;
+  if (typeof value === 'function') return value as (req: Req) => string | undefined;
+  throw invalid(
+    adapter,
+    `route must be a function (req) => string | undefined, e.g. (req) => req.headers["x-route"], got ${JSON.stringify(value)}.`,
+  );
+}
+
 function resolveProcessMetrics(
   adapter: string,
   value: unknown,
@@ -308,6 +326,7 @@ export function resolveHttpOptions<Req>(
     responseSizes: resolveSizes(adapter, 'responseSizes', o.responseSizes),
     auth: resolveAuth<Req>(adapter, o.auth),
     unmatchedRoute: resolveUnmatched(adapter, o.unmatchedRoute),
+    routeFn: resolveRoute<Req>(adapter, o.route),
     aggregate: resolveBoolean(adapter, 'aggregate', o.aggregate, isRestartedWorker()),
   };
 }

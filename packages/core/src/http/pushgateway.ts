@@ -1,19 +1,25 @@
 import { MetricsError } from '../errors.js';
-import { PROMETHEUS_CONTENT_TYPE } from '../exposition/render.js';
 import { defaultRegistry, type Registry } from '../metrics/registry.js';
 import { LABEL_NAME } from '../metrics/validation.js';
+import { type PushRequestOptions, type PushResult, pushRequest } from './pushgateway-transport.js';
+
+export type { PushResult } from './pushgateway-transport.js';
 
 export interface PushOptions {
-  jobName: string;
+  /** Required unless the gateway was made with `requireJobName: false`. */
+  jobName?: string;
   /** Grouping labels, e.g. `{ instance: 'batch-7' }`. */
-  groupings?: Record<string, string>;
+  groupings?: Record<string, string | number>;
 }
 
-export interface PushgatewayOptions {
-  /** Extra request headers, e.g. `{ authorization: 'Bearer …' }`. */
-  headers?: Record<string, string>;
-  /** Milliseconds before a push is abandoned; default 10,000. */
-  timeout?: number;
+/**
+ * prom-client's options: everything but `requireJobName` is passed to `http.request` / `https.request`
+ * (`timeout` in milliseconds, default 10,000; `headers`, with `'Content-Encoding': 'gzip'` to
+ * compress the body; `agent`; `auth`; TLS options).
+ */
+export interface PushgatewayOptions extends PushRequestOptions {
+  /** Default true: a push without `jobName` is refused. `false` pushes to `/metrics` itself. */
+  requireJobName?: boolean;
 }
 
 /**
@@ -35,17 +41,17 @@ function segment(name: string, value: string): string {
 
 /**
  * Sends a registry to a Prometheus Pushgateway, for batch jobs that end before a scrape could
- * reach them. Same verbs as prom-client: `pushAdd` (POST, replaces only the pushed metric names),
- * `push` (PUT, replaces the whole group), `delete` (DELETE the group).
+ * reach them. prom-client's API: `pushAdd` (POST, replaces only the pushed metric names), `push`
+ * (PUT, replaces the whole group), `delete` (DELETE the group), each resolving `{ resp, body }`.
+ * Requests go through `node:http` / `node:https`, so HTTP mocks and agents apply.
  */
 export class Pushgateway {
-  private readonly base: string;
+  private readonly base: URL;
+  private readonly requireJobName: boolean;
+  private readonly requestOptions: PushRequestOptions;
+  private readonly registry: Registry;
 
-  constructor(
-    url: string,
-    private readonly options: PushgatewayOptions = {},
-    private readonly registry: Registry = defaultRegistry(),
-  ) {
+  constructor(url: string, options?: PushgatewayOptions | null, registry?: Registry | null) {
     let parsed: URL;
     try {
       parsed = new URL(url);
@@ -55,52 +61,56 @@ export class Pushgateway {
         `Pushgateway URL ${JSON.stringify(url)} is not a URL: use e.g. "http://127.0.0.1:9091".`,
       );
     }
-    this.base = parsed.href.replace(/\/+$/, '');
-  }
-
-  pushAdd(params: PushOptions): Promise<void> {
-    return this.send('POST', params, true);
-  }
-
-  push(params: PushOptions): Promise<void> {
-    return this.send('PUT', params, true);
-  }
-
-  delete(params: PushOptions): Promise<void> {
-    return this.send('DELETE', params, false);
-  }
-
-  private groupPath(params: PushOptions): string {
-    if (typeof params?.jobName !== 'string' || params.jobName === '') {
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
       throw new MetricsError(
         'INVALID_OPTION',
-        'Pushgateway: jobName is required, e.g. { jobName: "nightly-import" }.',
+        `Pushgateway URL ${JSON.stringify(url)} must start with http:// or https://.`,
       );
     }
-    const parts = [segment('job', params.jobName)];
-    for (const [name, value] of Object.entries(params.groupings ?? {}))
-      parts.push(segment(name, String(value)));
-    return `${this.base}/metrics/${parts.join('/')}`;
+    this.base = parsed;
+    const { requireJobName = true, ...requestOptions } = options ?? {};
+    this.requireJobName = requireJobName;
+    this.requestOptions = requestOptions;
+    this.registry = registry ?? defaultRegistry();
   }
 
-  private async send(method: string, params: PushOptions, withBody: boolean): Promise<void> {
-    const url = this.groupPath(params);
-    const body = withBody ? await this.registry.metrics('text') : undefined;
-    const headers: Record<string, string> = { ...this.options.headers };
-    if (withBody) headers['content-type'] = PROMETHEUS_CONTENT_TYPE;
-    const response = await fetch(url, {
-      method,
-      headers,
-      body,
-      signal: AbortSignal.timeout(this.options.timeout ?? 10_000),
-    });
-    if (!response.ok) {
-      const text = (await response.text()).trim();
+  pushAdd(params: PushOptions = {}): Promise<PushResult> {
+    return this.send('POST', params);
+  }
+
+  push(params: PushOptions = {}): Promise<PushResult> {
+    return this.send('PUT', params);
+  }
+
+  delete(params: PushOptions = {}): Promise<PushResult> {
+    return this.send('DELETE', params);
+  }
+
+  /** Throws at once, as prom-client does, for a push without a job name. */
+  private target(params: PushOptions): URL {
+    const { jobName } = params ?? {};
+    const hasJob = typeof jobName === 'string' && jobName !== '';
+    if (!hasJob && this.requireJobName) {
       throw new MetricsError(
         'INVALID_OPTION',
-        `Pushgateway ${method} ${url} answered ${response.status}: ${text || response.statusText}`,
+        'Pushgateway: jobName is required, e.g. { jobName: "nightly-import" }, unless the Pushgateway was created with { requireJobName: false }.',
       );
     }
-    await response.arrayBuffer().catch(() => undefined);
+    const parts = hasJob ? [segment('job', jobName)] : [];
+    if (hasJob)
+      for (const [name, value] of Object.entries(params.groupings ?? {}))
+        parts.push(segment(name, String(value)));
+    const basePath = this.base.pathname.replace(/\/+$/, '');
+    const url = new URL(this.base.href);
+    url.pathname = `${basePath}/metrics${parts.length === 0 ? '' : `/${parts.join('/')}`}`;
+    return url;
+  }
+
+  private send(method: 'POST' | 'PUT' | 'DELETE', params: PushOptions): Promise<PushResult> {
+    const url = this.target(params);
+    if (method === 'DELETE') return pushRequest(method, url, this.requestOptions, undefined);
+    return Promise.resolve(this.registry.metrics('text')).then((body) =>
+      pushRequest(method, url, this.requestOptions, body),
+    );
   }
 }

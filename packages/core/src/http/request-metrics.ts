@@ -110,6 +110,7 @@ export class HttpMetrics<Req = unknown> {
   private readonly unmatched: string;
   private readonly custom: ResolvedHttpOptions<Req>['customLabels'];
   private warned = false;
+  private readonly routeFn: ResolvedHttpOptions<Req>['routeFn'];
 
   constructor(readonly options: ResolvedHttpOptions<Req>) {
     const registry = options.registry;
@@ -147,6 +148,7 @@ export class HttpMetrics<Req = unknown> {
       .labels();
     this.exact = options.statusCodes === 'exact';
     this.unmatched = options.unmatchedRoute;
+    this.routeFn = options.routeFn;
     this.custom = options.customLabels;
   }
 
@@ -165,6 +167,8 @@ export class HttpMetrics<Req = unknown> {
   /** A request started: counts it in flight and returns its start time for `end`. */
   begin(): number {
     this.inFlight.addD(1);
+    // The imported binding, not `globalThis.performance` as the metric timers read it: that global
+    // is an accessor whose call every request would pay twice. So fake timers do not move these.
     return performance.now();
   }
 
@@ -188,7 +192,8 @@ export class HttpMetrics<Req = unknown> {
     const seconds = (performance.now() - start) / 1000;
     this.inFlight.addD(-1);
     try {
-      const series = this.seriesOf(req, method, route ?? this.unmatched, status);
+      const found = this.routeFn === null ? route : this.overriddenRoute(req, route);
+      const series = this.seriesOf(req, method, found ?? this.unmatched, status);
       series.requests.addD(1);
       series.duration.observe(seconds);
       if (sized !== undefined) this.observeSizes(series, sized);
@@ -198,6 +203,24 @@ export class HttpMetrics<Req = unknown> {
         `recording a request failed (${describe(error)}); it was not counted. Please report this bug.`,
       );
     }
+  }
+
+  /** The `route` option's answer, or the found template when it gives none or throws. */
+  private overriddenRoute(req: Req, found: string | undefined): string | undefined {
+    try {
+      const route = this.routeFn!(req);
+      if (typeof route === 'string' && route !== '') return route;
+      if (route !== undefined) {
+        this.warnOnce(
+          `the route option returned ${JSON.stringify(route)}; the route found was used. Return a non-empty string, or undefined to keep it.`,
+        );
+      }
+    } catch (error) {
+      this.warnOnce(
+        `the route option threw (${describe(error)}); the route found was used. Make it total: return undefined instead of throwing.`,
+      );
+    }
+    return found;
   }
 
   private observeSizes(series: RequestSeries, sized: SizedMessages): void {

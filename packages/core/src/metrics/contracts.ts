@@ -3,11 +3,16 @@ import type { ExpositionWriter } from '../exposition/writer.js';
 import type { Store } from '../storage/store.js';
 import type { LabelValue } from './labels.js';
 
-/** prom-client's `metric.get()` shape. */
+/**
+ * prom-client's `metric.get()` shape: `metricName` only on samples named other than the family
+ * (`_bucket`, `_sum`, `_count`); a histogram's `le` and a summary's `quantile` are numbers
+ * (`'+Inf'` for the last bucket).
+ */
 export interface MetricValue {
-  labels: Record<string, string>;
+  labels: Record<string, string | number>;
   value: number;
-  metricName: string;
+  metricName?: string;
+  exemplar?: { labelSet: Record<string, string | number>; value: number; timestamp: number } | null;
 }
 
 export interface MetricJSON {
@@ -15,6 +20,7 @@ export interface MetricJSON {
   help: string;
   type: MetricType;
   values: MetricValue[];
+  aggregator?: string;
 }
 
 /** Options shared by Counter, Gauge and Histogram (prom-client's names). */
@@ -33,6 +39,16 @@ export interface MetricConfiguration<L extends string = string> {
    * is the prefix with non-name characters turned into `_` plus `name` (docs/file-format.md#samples-as-labels).
    */
   prefix?: string;
+  /**
+   * prom-client's `aggregator` (`sum`, `first`, `min`, `max`, `average`, `omit`): how
+   * `AggregatorRegistry.aggregate` combines this metric's JSON across processes. Default `sum`.
+   */
+  aggregator?: string;
+  /**
+   * Counters and histograms: keep the latest exemplar per series (per bucket), written in
+   * OpenMetrics only. `inc` / `observe` then take prom-client's `{ labels, value, exemplarLabels }`.
+   */
+  enableExemplars?: boolean;
   /**
    * Label sets this metric keeps (default: its registry's, else 2000); later new ones fold into
    * one series whose labels are all `__overflow__`. `Infinity` for no limit.
@@ -72,7 +88,7 @@ export interface RegisteredMetric {
     to: number,
   ): void;
   samplesPart?(list: readonly unknown[], from: number, to: number, out: FamilySnapshot['samples']): void;
-  get(): MetricJSON;
+  get(): MetricJSON | Promise<MetricJSON>;
   snapshot(): FamilySnapshot;
   reset(): void;
 }

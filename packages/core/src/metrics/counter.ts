@@ -3,6 +3,7 @@ import { sampleLine } from '../exposition/render.js';
 import { isAscii } from '../exposition/writer.js';
 import { Cell } from '../file-format/cell.js';
 import type { MetricConfiguration } from './contracts.js';
+import { ExemplarStore, exemplarLabelsFor } from './exemplars.js';
 import type { Labels } from './labels.js';
 import { Metric } from './metric.js';
 import { invalidValue } from './validation.js';
@@ -40,19 +41,47 @@ export class CounterChild extends Cell {
   }
 }
 
+/** prom-client's argument of `inc` on a counter with `enableExemplars`. */
+export interface CounterExemplarIncrement<L extends string = string> {
+  labels?: Partial<Record<L, string | number>>;
+  value?: number;
+  exemplarLabels?: Record<string, string | number>;
+}
+
 export class Counter<L extends string = string> extends Metric<CounterChild> {
   static readonly metricType = 'counter';
   readonly type: MetricType = 'counter';
 
   constructor(config: MetricConfiguration<L>) {
     super(config);
+    if (config.enableExemplars === true) {
+      this.exemplars = new ExemplarStore(this.name);
+      this.inc = this.incWithExemplar as Counter<L>['inc'];
+    }
     this.init();
   }
 
-  /** `inc()`, `inc(5)`, `inc({ route: '/a' })` or `inc({ route: '/a' }, 5)`. */
-  inc(labelsOrValue?: Partial<Record<L, string | number>> | number, value?: number): void {
+  /**
+   * `inc()`, `inc(5)`, `inc({ route: '/a' })` or `inc({ route: '/a' }, 5)`. With `enableExemplars`,
+   * prom-client's `inc({ labels, value, exemplarLabels })`.
+   */
+  inc(
+    labelsOrValue?: Partial<Record<L, string | number>> | CounterExemplarIncrement<L> | number,
+    value?: number,
+  ): void {
     if (typeof labelsOrValue === 'object') this.seriesFor(labelsOrValue as Labels).inc(value);
     else this.seriesFor(undefined).inc(labelsOrValue);
+  }
+
+  private incWithExemplar(options?: CounterExemplarIncrement<L> | number): void {
+    if (typeof options !== 'object') {
+      this.seriesFor(undefined).inc(options);
+      return;
+    }
+    const series = this.seriesFor(options.labels as Labels | undefined);
+    series.inc(options.value);
+    const labels = exemplarLabelsFor(options.exemplarLabels);
+    if (labels !== undefined) this.exemplars!.record(series, 0, labels, options.value ?? 1);
   }
 
   /** The bound series: keep it and call `inc` on it in hot code. */
@@ -73,7 +102,9 @@ export class Counter<L extends string = string> extends Metric<CounterChild> {
   }
 
   protected samplesOf(series: CounterChild, out: Sample[]): void {
-    out.push({ suffix: '', labels: series.labelText, value: series.get() });
+    const sample: Sample = { suffix: '', labels: series.labelText, value: series.get() };
+    if (this.exemplars !== undefined) sample.exemplar = this.exemplars.text(series, 0);
+    out.push(sample);
   }
 
   protected seriesText(series: CounterChild, name: string): string {

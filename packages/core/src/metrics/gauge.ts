@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import type { MetricType, Sample } from '../exposition/model.js';
 import { sampleLine } from '../exposition/render.js';
 import { isAscii } from '../exposition/writer.js';
@@ -91,9 +90,11 @@ export class Gauge<L extends string = string> extends Metric<GaugeChild> {
 
   /** Timer whose end sets the gauge; labels may be given at start, at end, or both. */
   startTimer(labels?: GaugeLabels<L>): (endLabels?: GaugeLabels<L>) => number {
-    const start = performance.now();
+    // One closure per timer: the clock is read through the global, as stopwatch.ts explains.
+    const clock = globalThis.performance;
+    const start = clock.now();
     return (endLabels) => {
-      const seconds = (performance.now() - start) / 1000;
+      const seconds = (clock.now() - start) / 1000;
       this.seriesFor(mergeLabels(labels as Labels | undefined, endLabels as Labels | undefined)).set(seconds);
       return seconds;
     };

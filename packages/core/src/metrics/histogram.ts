@@ -1,10 +1,10 @@
-import { performance } from 'node:perf_hooks';
 import type { MetricType, Sample } from '../exposition/model.js';
 import { sampleLine } from '../exposition/render.js';
 import { isAscii } from '../exposition/writer.js';
 import type { Cell } from '../file-format/cell.js';
 import { formatBound, validateBuckets } from './buckets.js';
 import type { MetricConfiguration } from './contracts.js';
+import { ExemplarStore, exemplarLabelsFor } from './exemplars.js';
 import { type Labels, mergeLabels } from './labels.js';
 import { Metric } from './metric.js';
 import { stopwatch } from './stopwatch.js';
@@ -103,10 +103,29 @@ export class HistogramChild {
   zero(): void {
     this.counts.fill(0);
     this.dirty = true;
+    this.hiddenWhileEmpty = false;
+  }
+
+  /**
+   * @internal Set by `Histogram.reset()`: prom-client then exports no series for an unlabelled
+   * histogram until the next observation, which the count turning non-zero reveals.
+   */
+  hiddenWhileEmpty = false;
+
+  /** @internal */
+  get hidden(): boolean {
+    return this.hiddenWhileEmpty && this.counts[this.sumAt + 1] === 0;
   }
 }
 
 type HistogramLabels<L extends string> = Partial<Record<L, string | number>>;
+
+/** prom-client's argument of `observe` on a histogram with `enableExemplars`. */
+export interface HistogramExemplarObservation<L extends string = string> {
+  labels?: HistogramLabels<L>;
+  value: number;
+  exemplarLabels?: Record<string, string | number>;
+}
 
 export class Histogram<L extends string = string> extends Metric<HistogramChild> {
   static readonly metricType = 'histogram';
@@ -120,21 +139,72 @@ export class Histogram<L extends string = string> extends Metric<HistogramChild>
     this.buckets = Object.freeze(validateBuckets(this.name, config.buckets));
     this.bounds = Float64Array.from(this.buckets);
     this.leText = [...this.buckets, Number.POSITIVE_INFINITY].map(formatBound);
+    if (config.enableExemplars === true) {
+      this.exemplars = new ExemplarStore(this.name);
+      this.observe = this.observeWithExemplar as Histogram<L>['observe'];
+      this.startTimer = this.startTimerWithExemplar as Histogram<L>['startTimer'];
+    }
     this.init();
     this.store.addPublisher(() => {
       for (const series of this.series.all()) series.publish();
     });
   }
 
-  observe(labelsOrValue: HistogramLabels<L> | number, value?: number): void {
+  /** `observe(v)` or `observe(labels, v)`; with `enableExemplars`, prom-client's `observe({ labels, value, exemplarLabels })`. */
+  observe(
+    labelsOrValue: HistogramLabels<L> | HistogramExemplarObservation<L> | number,
+    value?: number,
+  ): void {
     if (typeof labelsOrValue === 'object') this.seriesFor(labelsOrValue as Labels).observe(value as number);
     else this.seriesFor(undefined).observe(labelsOrValue);
   }
 
-  startTimer(labels?: HistogramLabels<L>): (endLabels?: HistogramLabels<L>) => number {
-    const start = performance.now();
+  private observeWithExemplar(options: HistogramExemplarObservation<L> | number): void {
+    if (typeof options !== 'object') {
+      this.seriesFor(undefined).observe(options);
+      return;
+    }
+    const series = this.seriesFor(options.labels as Labels | undefined);
+    series.observe(options.value);
+    const labels = exemplarLabelsFor(options.exemplarLabels);
+    if (labels === undefined) return;
+    let bucket = 0;
+    while (bucket < this.bounds.length && options.value > this.bounds[bucket]!) bucket++;
+    this.exemplars!.record(series, bucket, labels, options.value);
+  }
+
+  private startTimerWithExemplar(
+    labels?: HistogramLabels<L>,
+    exemplarLabels?: Record<string, string | number>,
+  ): (endLabels?: HistogramLabels<L>, endExemplarLabels?: Record<string, string | number>) => number {
+    const elapsed = stopwatch();
+    return (endLabels, endExemplarLabels) => {
+      const seconds = elapsed();
+      this.observeWithExemplar({
+        labels: mergeLabels(
+          labels as Labels | undefined,
+          endLabels as Labels | undefined,
+        ) as HistogramLabels<L>,
+        value: seconds,
+        exemplarLabels:
+          exemplarLabels === undefined && endExemplarLabels === undefined
+            ? undefined
+            : { ...exemplarLabels, ...endExemplarLabels },
+      });
+      return seconds;
+    };
+  }
+
+  /** With `enableExemplars`, prom-client's `startTimer(labels, exemplarLabels)` and `end(labels, exemplarLabels)`. */
+  startTimer(
+    labels?: HistogramLabels<L>,
+    _exemplarLabels?: Record<string, string | number>,
+  ): (endLabels?: HistogramLabels<L>, endExemplarLabels?: Record<string, string | number>) => number {
+    // One closure per timer: the clock is read through the global, as stopwatch.ts explains.
+    const clock = globalThis.performance;
+    const start = clock.now();
     return (endLabels) => {
-      const seconds = (performance.now() - start) / 1000;
+      const seconds = (clock.now() - start) / 1000;
       this.seriesFor(mergeLabels(labels as Labels | undefined, endLabels as Labels | undefined)).observe(
         seconds,
       );
@@ -170,18 +240,28 @@ export class Histogram<L extends string = string> extends Metric<HistogramChild>
     return new HistogramChild(labelText, bucketLabels, this.bounds, buckets, sum, count, this.name);
   }
 
+  /** As prom-client: every series goes, an unlabelled one too until it is observed again. */
+  override reset(): void {
+    super.reset();
+    if (this.labelNames.length === 0) this.labels().hiddenWhileEmpty = true;
+  }
+
   protected samplesOf(series: HistogramChild, out: Sample[]): void {
+    if (series.hidden) return;
     const labels = series.bucketLabels;
     let total = 0;
     for (let i = 0; i < labels.length; i++) {
       total += series.bucketCount(i);
-      out.push({ suffix: '_bucket', labels: labels[i]!, value: total });
+      const sample: Sample = { suffix: '_bucket', labels: labels[i]!, value: total };
+      if (this.exemplars !== undefined) sample.exemplar = this.exemplars.text(series, i);
+      out.push(sample);
     }
     out.push({ suffix: '_sum', labels: series.labelText, value: series.getSum() });
     out.push({ suffix: '_count', labels: series.labelText, value: series.getCount() });
   }
 
   protected seriesText(series: HistogramChild, name: string): string {
+    if (series.hidden) return '';
     const labels = series.bucketLabels;
     const bucket = `${name}_bucket`;
     let text = '';

@@ -4,7 +4,9 @@ import { exposedFamilyName, familyHeader } from '../exposition/render.js';
 import { type ExpositionWriter, isAscii } from '../exposition/writer.js';
 import { MemoryStore, type Store } from '../storage/store.js';
 import { checkCardinalityLimit } from './cardinality.js';
+import { familyText } from './collector.js';
 import type { MetricConfiguration, MetricJSON, RegisteredMetric, RegistryLike } from './contracts.js';
+import type { ExemplarStore } from './exemplars.js';
 import { DEFAULT_CARDINALITY_LIMIT, type Labels, renderLabelPairs, SeriesIndex } from './labels.js';
 import { defaultRegistry } from './registry.js';
 import { sanitizePrefix, validateHelp, validateLabelNames, validateMetricName } from './validation.js';
@@ -40,8 +42,12 @@ export abstract class Metric<S extends SeriesBase = SeriesBase> implements Regis
   abstract readonly type: MetricType;
   protected readonly store: Store;
   protected readonly series: SeriesIndex<S>;
+  /** prom-client's `aggregator`, given back by `get()`. */
+  readonly aggregator: string;
   private readonly collectFn: (() => void | Promise<void>) | undefined;
   private single: S | undefined;
+  /** Set by subclasses created with `enableExemplars`. */
+  protected exemplars: ExemplarStore<S> | undefined;
   /** Names and units are ASCII by validation; only the help text may not be. */
   private readonly helpAscii: boolean;
 
@@ -79,6 +85,7 @@ export abstract class Metric<S extends SeriesBase = SeriesBase> implements Regis
     if (config.collect !== undefined && typeof config.collect !== 'function') {
       throw new MetricsError('INVALID_OPTION', `${this.name}: collect must be a function.`);
     }
+    this.aggregator = typeof config.aggregator === 'string' ? config.aggregator : 'sum';
     this.collectFn = config.collect as (() => void | Promise<void>) | undefined;
     const registers: readonly RegistryLike[] = config.registers ?? [defaultRegistry()];
     for (const registry of registers) registry.assertCanRegister(this);
@@ -158,6 +165,13 @@ export abstract class Metric<S extends SeriesBase = SeriesBase> implements Regis
   /** Forgets a series (it is no longer exported). Its mmstats field stays in the file, at its last value. */
   remove(...labels: [Labels] | (string | number)[]): void {
     if (this.labelNames.length === 0) return;
+    const positional = !(labels.length === 1 && typeof labels[0] === 'object');
+    if (positional && labels.length !== this.labelNames.length) {
+      throw new MetricsError(
+        labels.length > this.labelNames.length ? 'UNKNOWN_LABEL' : 'MISSING_LABEL',
+        `${this.name}.remove(): got ${labels.length} label value(s) for [${this.labelNames.join(', ')}]. Pass one value per declared label, in order, or an object.`,
+      );
+    }
     const object =
       labels.length === 1 && typeof labels[0] === 'object'
         ? (labels[0] as Labels)
@@ -167,6 +181,7 @@ export abstract class Metric<S extends SeriesBase = SeriesBase> implements Regis
 
   /** Zeroes every series; labelled series are dropped, as in prom-client. */
   reset(): void {
+    this.exemplars?.clear();
     if (this.single !== undefined) this.resetSeries(this.single);
     else {
       for (const series of this.series.all()) this.resetSeries(series);
@@ -212,7 +227,17 @@ export abstract class Metric<S extends SeriesBase = SeriesBase> implements Regis
     to: number,
   ): void {
     const name = exposedFamilyName(this.name, this.type, om);
-    if (from === 0) writer.write(familyHeader(name, this.help, this.type, this.unit, om), this.helpAscii);
+    const header = familyHeader(name, this.help, this.type, this.unit, om);
+    if (om && this.exemplars !== undefined) {
+      // Exemplars follow their samples, which the per-series text leaves out: write from samples.
+      const samples: Sample[] = [];
+      this.samplesPart(list, from, to, samples);
+      const family = { name: this.name, help: this.help, type: this.type, unit: this.unit, samples };
+      const text = familyText(family, om);
+      writer.write(from === 0 ? text : text.slice(header.length), false);
+      return;
+    }
+    if (from === 0) writer.write(header, this.helpAscii);
     const sampleName = om && this.type === 'counter' ? `${name}_total` : name;
     const end = Math.min(to, list.length);
     for (let i = from; i < end; i++) {
@@ -227,9 +252,15 @@ export abstract class Metric<S extends SeriesBase = SeriesBase> implements Regis
     for (let i = from; i < end; i++) this.samplesOf(list[i] as S, out);
   }
 
-  /** prom-client's `get()`: values with their labels as objects. */
-  get(): MetricJSON {
-    const values = [];
+  /** prom-client's `get()`: runs `collect`, then gives values with their labels as objects. */
+  async get(): Promise<MetricJSON> {
+    await this.collect();
+    return this.getNow();
+  }
+
+  /** @internal `get()` without running `collect`. */
+  getNow(): MetricJSON {
+    const values: MetricJSON['values'] = [];
     for (const series of this.series.all()) {
       const labelValues = this.series.labelValues(series);
       const base: Record<string, string> = {};
@@ -239,13 +270,18 @@ export abstract class Metric<S extends SeriesBase = SeriesBase> implements Regis
       const out: Sample[] = [];
       this.samplesOf(series, out);
       for (const sample of out) {
-        const labels = { ...base };
-        const le = /le="([^"]*)"$/.exec(sample.labels);
-        if (le) labels.le = le[1]!;
-        values.push({ labels, value: sample.value, metricName: this.name + sample.suffix });
+        const labels: Record<string, string | number> = { ...base };
+        // Only a histogram's bucket ends with its own `le`; a label such as `file` must not match.
+        const le = sample.suffix === '_bucket' ? /(?:^|,)le="([^"]*)"$/.exec(sample.labels) : null;
+        if (le) labels.le = le[1] === '+Inf' ? '+Inf' : Number(le[1]);
+        values.push(
+          sample.suffix === ''
+            ? { labels, value: sample.value }
+            : { labels, value: sample.value, metricName: this.name + sample.suffix },
+        );
       }
     }
-    return { name: this.name, help: this.help, type: this.type, values };
+    return { name: this.name, help: this.help, type: this.type, values, aggregator: this.aggregator };
   }
 
   /** Field label for a sample of a series: `<prefix><name><suffix>{labels}`. */

@@ -14,15 +14,26 @@ import { ExpositionWriter, isAscii } from '../exposition/writer.js';
 import { createStore, type StorageOptions, validateStorageOptions } from '../storage/create-store.js';
 import type { StorageBackend, Store } from '../storage/store.js';
 import { checkCardinalityLimit } from './cardinality.js';
+import { type Collector, CollectorMetric, familyText, isRegisteredMetric } from './collector.js';
 import type { RegisteredMetric as Metric, MetricJSON, RegistryLike } from './contracts.js';
+import {
+  type DefaultLabels,
+  defaultLabelsOf,
+  jsonWithDefaultLabels,
+  withDefaultLabels,
+} from './default-labels.js';
 import { HEALTH_FAMILY_NAMES, healthFamilies } from './health-metrics.js';
 
 export interface RegistryOptions {
   /** mmstats file storage; `false` keeps values in process memory only. */
   storage?: StorageOptions | false;
+  /** What `metrics()` renders by default, as prom-client's `new Registry(contentType)`. */
+  contentType?: RegistryContentType;
   /** Label sets each metric of this registry keeps unless it sets its own; default 2000. */
   cardinalityLimit?: number;
 }
+
+export type RegistryContentType = typeof PROMETHEUS_CONTENT_TYPE | typeof OPENMETRICS_CONTENT_TYPE;
 
 /** A metric class as `getOrCreate` needs it. */
 export interface MetricClass<M extends Metric, C> {
@@ -48,12 +59,25 @@ export class Registry implements RegistryLike {
   private format: ExpositionFormat = 'text';
   private lastScrapeBytes = 0;
   private scrapeBuffer: Buffer | undefined;
+  private defaults: DefaultLabels | undefined;
+  private readonly options: RegistryOptions;
 
   readonly cardinalityLimit: number | undefined;
 
-  constructor(private readonly options: RegistryOptions = {}) {
-    validateStorageOptions(options.storage);
-    this.cardinalityLimit = checkCardinalityLimit('Registry', options.cardinalityLimit);
+  static readonly PROMETHEUS_CONTENT_TYPE = PROMETHEUS_CONTENT_TYPE;
+  static readonly OPENMETRICS_CONTENT_TYPE = OPENMETRICS_CONTENT_TYPE;
+
+  /** prom-client's `Registry.globalRegistry`: the default registry. */
+  static get globalRegistry(): Registry {
+    return defaultRegistry();
+  }
+
+  /** `new Registry()`, `new Registry({ storage, contentType })`, or prom-client's `new Registry(contentType)`. */
+  constructor(options: RegistryOptions | RegistryContentType = {}) {
+    this.options = typeof options === 'string' ? { contentType: options } : (options ?? {});
+    validateStorageOptions(this.options.storage);
+    this.cardinalityLimit = checkCardinalityLimit('Registry', this.options.cardinalityLimit);
+    if (this.options.contentType !== undefined) this.setContentType(this.options.contentType);
   }
 
   /**
@@ -109,7 +133,13 @@ export class Registry implements RegistryLike {
     }
   }
 
-  registerMetric(metric: Metric): void {
+  /** A metric, or a prom-client style collector `{ name, help, type, get() }`. */
+  registerMetric(metric: Metric | Collector): void {
+    if (!isRegisteredMetric(metric)) {
+      const existing = this.byName.get((metric as Collector)?.name);
+      if (existing instanceof CollectorMetric && existing.target === metric) return;
+      metric = new CollectorMetric(metric as Collector);
+    }
     if (this.byName.get(metric.name) === metric) return;
     this.assertCanRegister(metric);
     this.byName.set(metric.name, metric);
@@ -140,8 +170,32 @@ export class Registry implements RegistryLike {
     );
   }
 
+  /** The metric of that name; for a collector, the object that was registered. */
   getSingleMetric(name: string): Metric | undefined {
-    return this.byName.get(name);
+    const metric = this.byName.get(name);
+    return metric instanceof CollectorMetric ? (metric.target as unknown as Metric) : metric;
+  }
+
+  /** The text of one family, as prom-client's `getSingleMetricAsString`. */
+  async getSingleMetricAsString(name: string): Promise<string> {
+    const metric = this.byName.get(name);
+    if (metric === undefined) {
+      throw new MetricsError(
+        'INVALID_OPTION',
+        `getSingleMetricAsString(): no metric "${name}" is registered.`,
+      );
+    }
+    await metric.collect();
+    const text = familyText(this.withDefaults(metric.snapshot()), this.format === 'openmetrics');
+    return text.endsWith('\n') ? text.slice(0, -1) : text;
+  }
+
+  /**
+   * Labels added to every series this registry renders (text, OpenMetrics and JSON), unless the
+   * series has a label of that name. They are not written to the mmstats files.
+   */
+  setDefaultLabels(labels: Record<string, string | number | undefined>): void {
+    this.defaults = defaultLabelsOf(labels);
   }
 
   removeSingleMetric(name: string): void {
@@ -160,6 +214,7 @@ export class Registry implements RegistryLike {
   clear(): void {
     this.byName.clear();
     this.sampleOwner.clear();
+    this.defaults = undefined;
   }
 
   resetMetrics(): void {
@@ -171,7 +226,7 @@ export class Registry implements RegistryLike {
   }
 
   /** prom-client's switch between the text format and OpenMetrics for `metrics()`. */
-  setContentType(contentType: string): void {
+  setContentType(contentType: RegistryContentType | string): void {
     if (contentType === PROMETHEUS_CONTENT_TYPE) this.format = 'text';
     else if (contentType === OPENMETRICS_CONTENT_TYPE) this.format = 'openmetrics';
     else {
@@ -200,7 +255,7 @@ export class Registry implements RegistryLike {
         this.lastScrapeBytes + (this.lastScrapeBytes >>> 3),
         this.scrapeBuffer,
       );
-      for (const metric of this.byName.values()) metric.render(writer, om);
+      this.writeAll(writer, om);
       writeFamilies(writer, this.healthFamilies(), om);
       if (om) writer.write('# EOF\n', true);
       this.lastScrapeBytes = writer.bytes;
@@ -230,6 +285,10 @@ export class Registry implements RegistryLike {
     const writer = new ExpositionWriter(this.lastScrapeBytes + (this.lastScrapeBytes >>> 3));
     const slicer = new Slicer();
     for (const metric of [...this.byName.values()]) {
+      if (this.defaults !== undefined) {
+        this.writeWithDefaults(writer, metric, om);
+        continue;
+      }
       if (metric.seriesForRender === undefined || metric.renderPart === undefined) {
         metric.render(writer, om);
         continue;
@@ -247,9 +306,25 @@ export class Registry implements RegistryLike {
     return writer.toBuffer();
   }
 
+  /** Every family, with the default labels when there are any (then from snapshots, whole). */
+  private writeAll(writer: ExpositionWriter, om: boolean): void {
+    if (this.defaults === undefined) for (const metric of this.byName.values()) metric.render(writer, om);
+    else for (const metric of this.byName.values()) this.writeWithDefaults(writer, metric, om);
+  }
+
+  private writeWithDefaults(writer: ExpositionWriter, metric: Metric, om: boolean): void {
+    writer.write(familyText(withDefaultLabels(metric.snapshot(), this.defaults!), om), false);
+  }
+
+  /** Every metric's `get()` (which runs its `collect`), with the default labels added. */
   async getMetricsAsJSON(): Promise<MetricJSON[]> {
-    await Promise.all(Array.from(this.byName.values(), (m) => m.collect()));
-    return Array.from(this.byName.values(), (m) => m.get());
+    const all = await Promise.all(Array.from(this.byName.values(), (m) => m.get()));
+    const defaults = this.defaults;
+    return defaults === undefined ? all : all.map((json) => jsonWithDefaultLabels(json, defaults));
+  }
+
+  private withDefaults<F extends Parameters<typeof withDefaultLabels>[0]>(family: F) {
+    return this.defaults === undefined ? family : withDefaultLabels(family, this.defaults);
   }
 
   /** Flushes values to the file now (msync or write); a no-op in memory. */
@@ -264,7 +339,15 @@ export class Registry implements RegistryLike {
 
   /** One registry listing the metrics of several; clashing names throw. Values stay where they are. */
   static merge(registries: readonly Registry[]): Registry {
+    const types = new Set(registries.map((r) => r.contentType));
+    if (types.size > 1) {
+      throw new MetricsError(
+        'INVALID_OPTION',
+        `Registry.merge(): the registries have different content types (${[...types].join(' and ')}). Call setContentType() on them so they match.`,
+      );
+    }
     const merged = new Registry({ storage: false });
+    merged.format = registries[0]?.format ?? 'text';
     for (const registry of registries)
       for (const metric of registry.byName.values()) merged.registerMetric(metric);
     return merged;

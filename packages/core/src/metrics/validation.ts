@@ -75,3 +75,8 @@ export function invalidValue(metric: string, what: string, value: unknown, fix: 
 export function sanitizePrefix(prefix: string): string {
   return prefix.replace(/[^a-zA-Z0-9_:]/g, '_');
 }
+
+/** prom-client's `validateMetricName`: true when `name` is a valid Prometheus metric name. */
+export function isValidMetricName(name: unknown): boolean {
+  return typeof name === 'string' && METRIC_NAME.test(name);
+}

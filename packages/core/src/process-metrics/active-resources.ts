@@ -41,13 +41,13 @@ function setByType(
 function byTypeAndTotal(
   ctx: DefaultMetricsContext,
   what: string,
-  help: string,
+  help: { byType: string; total: string },
   list: () => readonly string[],
 ): Gauge[] {
   const labels = ctx.labels;
   const known = new Map<string, Labels>();
   const byType: Gauge = new Gauge(
-    declare(ctx, `nodejs_active_${what}`, `Number of active ${help}, by type.`, {
+    declare(ctx, `nodejs_active_${what}`, help.byType, {
       labelNames: ['type'],
       collect: () => {
         const types = list();
@@ -59,31 +59,39 @@ function byTypeAndTotal(
   // A gauge named `_total`, as in prom-client: dashboards query this name. promtool rejects a
   // gauge so named, hence the other spelling on request.
   const suffix = ctx.names === 'promtool' ? '_all' : '_total';
-  const total = new Gauge(declare(ctx, `nodejs_active_${what}${suffix}`, `Total number of active ${help}.`));
+  const total = new Gauge(declare(ctx, `nodejs_active_${what}${suffix}`, help.total));
   return [byType, total];
 }
 
-/** Active libuv handles and requests, and the async resources keeping the event loop alive. */
-export function activeResourceMetrics(ctx: DefaultMetricsContext): DefaultMetricsGroup {
-  const metrics: Gauge[] = [];
+/** prom-client's processHandles: active libuv handles by type (their C++ class names). */
+export function processHandles(ctx: DefaultMetricsContext): DefaultMetricsGroup {
   const handles = internals._getActiveHandles;
-  if (typeof handles === 'function') {
-    metrics.push(
-      ...byTypeAndTotal(ctx, 'handles', 'libuv handles', () => constructorNames(handles.call(process))),
-    );
-  }
+  if (typeof handles !== 'function') return { metrics: [] };
+  const help = {
+    byType: 'Number of active libuv handles grouped by handle type. Every handle type is C++ class name.',
+    total: 'Total number of active handles.',
+  };
+  return { metrics: byTypeAndTotal(ctx, 'handles', help, () => constructorNames(handles.call(process))) };
+}
+
+/** prom-client's processRequests: active libuv requests by type. */
+export function processRequests(ctx: DefaultMetricsContext): DefaultMetricsGroup {
   const requests = internals._getActiveRequests;
-  if (typeof requests === 'function') {
-    metrics.push(
-      ...byTypeAndTotal(ctx, 'requests', 'libuv requests', () => constructorNames(requests.call(process))),
-    );
-  }
-  if (typeof process.getActiveResourcesInfo === 'function') {
-    metrics.push(
-      ...byTypeAndTotal(ctx, 'resources', 'resources keeping the event loop alive', () =>
-        process.getActiveResourcesInfo(),
-      ),
-    );
-  }
-  return { metrics };
+  if (typeof requests !== 'function') return { metrics: [] };
+  const help = {
+    byType: 'Number of active libuv requests grouped by request type. Every request type is C++ class name.',
+    total: 'Total number of active requests.',
+  };
+  return { metrics: byTypeAndTotal(ctx, 'requests', help, () => constructorNames(requests.call(process))) };
+}
+
+/** prom-client's processResources: async resources keeping the event loop alive, by type. */
+export function processResources(ctx: DefaultMetricsContext): DefaultMetricsGroup {
+  if (typeof process.getActiveResourcesInfo !== 'function') return { metrics: [] };
+  const help = {
+    byType:
+      'Number of active resources that are currently keeping the event loop alive, grouped by async resource type.',
+    total: 'Total number of active resources.',
+  };
+  return { metrics: byTypeAndTotal(ctx, 'resources', help, () => process.getActiveResourcesInfo()) };
 }

@@ -26,6 +26,8 @@ interface Extra {
   /** Labels of the metric itself, before the constant ones. */
   labelNames?: readonly string[];
   collect?: () => void;
+  /** prom-client's aggregator for this metric (AggregatorRegistry.aggregate). */
+  aggregator?: 'first' | 'min' | 'max' | 'average' | 'omit';
 }
 
 /** The configuration of one default metric: prom-client's name and help, our unit. */
@@ -43,5 +45,6 @@ export function declare(
     labelNames: [...(extra.labelNames ?? []), ...Object.keys(ctx.labels)],
     ...(extra.unit === undefined ? {} : { unit: extra.unit }),
     ...(extra.collect === undefined ? {} : { collect: extra.collect }),
+    ...(extra.aggregator === undefined ? {} : { aggregator: extra.aggregator }),
   };
 }

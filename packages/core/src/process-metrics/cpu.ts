@@ -6,7 +6,7 @@ import { declare } from './context.js';
  * CPU seconds since the process started (prom-client counts from the call instead; `rate()` reads
  * both the same, and a total since start agrees with `process_start_time_seconds`).
  */
-export function cpuMetrics(ctx: DefaultMetricsContext): DefaultMetricsGroup {
+export function processCpuTotal(ctx: DefaultMetricsContext): DefaultMetricsGroup {
   const labels = ctx.labels;
   let last = { user: 0, system: 0 };
   const collect = () => {

@@ -28,6 +28,7 @@ function delayMetrics(ctx: DefaultMetricsContext): DefaultMetricsGroup {
   const lag: Gauge = new Gauge(
     declare(ctx, 'nodejs_eventloop_lag_seconds', 'Lag of event loop in seconds.', {
       unit: 'seconds',
+      aggregator: 'average',
       collect: () => {
         measureLag(lag, labels);
         // An empty histogram reports min 9.2e18 and mean NaN: keep the last real values instead.
@@ -37,7 +38,15 @@ function delayMetrics(ctx: DefaultMetricsContext): DefaultMetricsGroup {
       },
     }),
   );
-  const seconds = (name: string, help: string) => new Gauge(declare(ctx, name, help, { unit: 'seconds' }));
+  const seconds = (name: string, help: string) => {
+    // prom-client's aggregators: the lowest minimum, the highest maximum, the mean of the rest.
+    const aggregator = name.endsWith('_min_seconds')
+      ? 'min'
+      : name.endsWith('_max_seconds')
+        ? 'max'
+        : 'average';
+    return new Gauge(declare(ctx, name, help, { unit: 'seconds', aggregator }));
+  };
   const stats: [Gauge, () => number][] = [
     [seconds('nodejs_eventloop_lag_min_seconds', 'The minimum recorded event loop delay.'), () => delay.min],
     [seconds('nodejs_eventloop_lag_max_seconds', 'The maximum recorded event loop delay.'), () => delay.max],
@@ -94,7 +103,8 @@ function utilizationMetrics(ctx: DefaultMetricsContext): DefaultMetricsGroup {
   return { metrics: [utilization] };
 }
 
-export function eventLoopMetrics(ctx: DefaultMetricsContext): DefaultMetricsGroup {
+/** prom-client's eventLoopLag, with our `nodejs_eventloop_utilization_ratio`. */
+export function eventLoopLag(ctx: DefaultMetricsContext): DefaultMetricsGroup {
   const delay = delayMetrics(ctx);
   const utilization = utilizationMetrics(ctx);
   return { metrics: [...delay.metrics, ...utilization.metrics], ...(delay.stop ? { stop: delay.stop } : {}) };

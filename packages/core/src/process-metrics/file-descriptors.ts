@@ -23,8 +23,8 @@ function openFiles(): number | undefined {
   }
 }
 
-/** Open and maximum file descriptors, from Linux procfs; nothing elsewhere. */
-export function fileDescriptorMetrics(ctx: DefaultMetricsContext): DefaultMetricsGroup {
+/** prom-client's processOpenFileDescriptors, from Linux procfs; nothing elsewhere. */
+export function processOpenFileDescriptors(ctx: DefaultMetricsContext): DefaultMetricsGroup {
   const labels = ctx.labels;
   const metrics: Metric[] = [];
   if (openFiles() !== undefined) {
@@ -38,6 +38,13 @@ export function fileDescriptorMetrics(ctx: DefaultMetricsContext): DefaultMetric
     );
     metrics.push(open);
   }
+  return { metrics };
+}
+
+/** prom-client's processMaxFileDescriptors: the soft limit, from Linux procfs; nothing elsewhere. */
+export function processMaxFileDescriptors(ctx: DefaultMetricsContext): DefaultMetricsGroup {
+  const labels = ctx.labels;
+  const metrics: Metric[] = [];
   const limit = maxOpenFiles();
   if (limit !== undefined) {
     const max: Gauge = new Gauge(

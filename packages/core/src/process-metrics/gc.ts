@@ -21,7 +21,7 @@ type GcEntry = PerformanceEntry & { detail?: { kind?: number } | null };
  * GC pauses by kind, observed as they happen. The label objects are built once, so an observed
  * GC allocates nothing of ours; the observer holds no registry and does not keep the process alive.
  */
-export function gcMetrics(ctx: DefaultMetricsContext): DefaultMetricsGroup {
+export function gc(ctx: DefaultMetricsContext): DefaultMetricsGroup {
   const histogram = new Histogram({
     ...declare(
       ctx,

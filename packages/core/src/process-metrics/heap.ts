@@ -5,8 +5,8 @@ import { declare } from './context.js';
 
 const bytes = { unit: 'bytes' };
 
-/** V8 heap totals and external memory, from one `process.memoryUsage()` per scrape. */
-function heapSizeMetrics(ctx: DefaultMetricsContext): Gauge[] {
+/** prom-client's heapSizeAndUsed: V8 heap totals and external memory, one `process.memoryUsage()` per scrape. */
+export function heapSizeAndUsed(ctx: DefaultMetricsContext): DefaultMetricsGroup {
   const labels = ctx.labels;
   const total: Gauge = new Gauge(
     declare(ctx, 'nodejs_heap_size_total_bytes', 'Process heap size from Node.js in bytes.', {
@@ -30,11 +30,11 @@ function heapSizeMetrics(ctx: DefaultMetricsContext): Gauge[] {
   const external = new Gauge(
     declare(ctx, 'nodejs_external_memory_bytes', 'Node.js external memory size in bytes.', bytes),
   );
-  return [total, used, external];
+  return { metrics: [total, used, external] };
 }
 
-/** Size, used and available bytes of every V8 heap space ("new", "old", "code", …). */
-function heapSpaceMetrics(ctx: DefaultMetricsContext): Gauge[] {
+/** prom-client's heapSpacesSizeAndUsed: size, used and available bytes of every V8 heap space. */
+export function heapSpacesSizeAndUsed(ctx: DefaultMetricsContext): DefaultMetricsGroup {
   const labels = ctx.labels;
   const space = (what: string, collect?: () => void) =>
     new Gauge(
@@ -59,9 +59,5 @@ function heapSpaceMetrics(ctx: DefaultMetricsContext): Gauge[] {
   });
   const used = space('used');
   const available = space('available');
-  return [total, used, available];
-}
-
-export function heapMetrics(ctx: DefaultMetricsContext): DefaultMetricsGroup {
-  return { metrics: [...heapSizeMetrics(ctx), ...heapSpaceMetrics(ctx)] };
+  return { metrics: [total, used, available] };
 }

@@ -26,7 +26,7 @@ function residentBytes(): number | undefined {
 }
 
 /** Resident, virtual and data-segment sizes; only the resident size where there is no procfs. */
-export function memoryMetrics(ctx: DefaultMetricsContext): DefaultMetricsGroup {
+export function osMemoryHeap(ctx: DefaultMetricsContext): DefaultMetricsGroup {
   const labels = ctx.labels;
   const bytes = { unit: 'bytes' };
   let virtual: Gauge | undefined;
@@ -47,6 +47,6 @@ export function memoryMetrics(ctx: DefaultMetricsContext): DefaultMetricsGroup {
   );
   if (readStatus() === null) return { metrics: [resident] };
   virtual = new Gauge(declare(ctx, 'process_virtual_memory_bytes', 'Virtual memory size in bytes.', bytes));
-  heap = new Gauge(declare(ctx, 'process_heap_bytes', 'Process heap (data segment) size in bytes.', bytes));
+  heap = new Gauge(declare(ctx, 'process_heap_bytes', 'Process heap size in bytes.', bytes));
   return { metrics: [resident, virtual, heap] };
 }

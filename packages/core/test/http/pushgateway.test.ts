@@ -67,9 +67,19 @@ describe.skipIf(!toolAvailable('prometheus-pushgateway'))('pushing to a real Pus
     expect(String((error as Error).message)).toMatch(/answered 400/);
   });
 
-  it('rejects a missing job name before sending anything', async () => {
-    await expect(new Pushgateway(url, {}, registry).push({ jobName: '' })).rejects.toThrow(
-      /jobName is required/,
-    );
+  it('throws for a missing job name before sending anything, as prom-client', () => {
+    expect(() => new Pushgateway(url, {}, registry).push({ jobName: '' })).toThrow(/jobName is required/);
+  });
+
+  it('resolves { resp, body } as prom-client, takes null options, and a gzipped body', async () => {
+    const push = new Pushgateway(url, null, registry);
+    const { resp, body } = await push.push({ jobName: 'shaped' });
+    expect(resp.statusCode).toBe(200);
+    expect(body).toBe('');
+    const gzip = new Pushgateway(url, { headers: { 'Content-Encoding': 'gzip' } }, registry);
+    await gzip.pushAdd({ jobName: 'gzipped' });
+    const text = await (await fetch(`${url}/metrics`)).text();
+    expect(text).toContain('batch_rows_total{instance="",job="gzipped",table="users \\"main\\""} 1234');
+    await gzip.delete({ jobName: 'gzipped' });
   });
 });

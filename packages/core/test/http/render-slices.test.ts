@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
-import { Counter, clusterMetrics, Registry } from '../../src/index.js';
+import { Counter, clusterMetrics, Registry, type RegistryOptions } from '../../src/index.js';
 import { tempDirectories } from '../storage/support/warnings.js';
 
 /**
@@ -25,10 +25,7 @@ async function longestStall(
   return { stall: Math.max(stall, performance.now() - last), elapsed: performance.now() - began, result };
 }
 
-function bigRegistry(
-  storage: NonNullable<ConstructorParameters<typeof Registry>[0]>['storage'],
-  count = 100_000,
-): Registry {
+function bigRegistry(storage: RegistryOptions['storage'], count = 100_000): Registry {
   const registry = new Registry({ storage, cardinalityLimit: Number.POSITIVE_INFINITY });
   const counter = new Counter({ name: 'user_total', help: 'u', labelNames: ['user'], registers: [registry] });
   for (let i = 0; i < count; i++) counter.inc({ user: `u${i}` });

@@ -105,11 +105,11 @@ describe('HttpMetrics', () => {
     ]);
   });
 
-  it('creates each series once and reuses it', () => {
+  it('creates each series once and reuses it', async () => {
     const { registry, metrics } = accounting();
     for (let i = 0; i < 100; i++) metrics.end({}, 'GET', `/r${i % 3}`, 200 + (i % 2), metrics.begin());
     const counter = registry.getSingleMetric('http_requests_total')!;
-    expect(counter.get().values.map((v) => [v.labels.route, v.value])).toEqual([
+    expect((await counter.get()).values.map((v) => [v.labels.route, v.value])).toEqual([
       ['/r0', 34],
       ['/r1', 33],
       ['/r2', 33],

@@ -80,18 +80,19 @@ describe('Counter', () => {
     expectError(() => child.inc(-2), 'INVALID_VALUE', '-2');
   });
 
-  it('gives prom-client shaped values from get()', () => {
+  it('gives prom-client shaped values from get(): a promise, no metricName on a counter sample', async () => {
     const c = new Counter({ name: 'g_total', help: 'g', labelNames: ['a'], registers: [] });
     c.inc({ a: 'x' }, 2);
-    expect(c.get()).toEqual({
+    expect(await c.get()).toEqual({
       name: 'g_total',
       help: 'g',
       type: 'counter',
-      values: [{ labels: { a: 'x' }, value: 2, metricName: 'g_total' }],
+      values: [{ labels: { a: 'x' }, value: 2 }],
+      aggregator: 'sum',
     });
   });
 
-  it('removes one series, by object or position; reset drops labelled series and zeroes plain ones', () => {
+  it('removes one series, by object or position; reset drops labelled series and zeroes plain ones', async () => {
     const registry = isolated();
     const c = new Counter({ name: 'c_total', help: 'c', labelNames: ['a'], registers: [registry] });
     const plain = new Counter({ name: 'p_total', help: 'p', registers: [registry] });
@@ -100,18 +101,18 @@ describe('Counter', () => {
     c.remove({ a: 'x' });
     c.remove('y');
     c.remove({ a: 'never-seen' });
-    expect(c.get().values.map((v) => v.labels.a)).toEqual(['z']);
+    expect((await c.get()).values.map((v) => v.labels.a)).toEqual(['z']);
     c.reset();
     plain.reset();
-    expect(c.get().values).toEqual([]);
+    expect((await c.get()).values).toEqual([]);
     expect(registry.metrics()).toContain('p_total 0\n');
     c.inc({ a: 'x' });
-    expect(c.get().values).toEqual([{ labels: { a: 'x' }, value: 1, metricName: 'c_total' }]);
+    expect((await c.get()).values).toEqual([{ labels: { a: 'x' }, value: 1 }]);
   });
 });
 
 describe('series lookup', () => {
-  it('finds the same series for a value as string or number, before and after a node outgrows its short list', () => {
+  it('finds the same series for a value as string or number, before and after a node outgrows its short list', async () => {
     const c = new Counter({ name: 'c_total', help: 'c', labelNames: ['code', 'route'], registers: [] });
     for (let round = 0; round < 2; round++) {
       for (let code = 200; code < 220; code++) {
@@ -120,19 +121,21 @@ describe('series lookup', () => {
         c.inc({ code, route: `/r${code}` });
       }
     }
-    const values = c.get().values;
+    const values = (await c.get()).values;
     expect(values).toHaveLength(40);
     for (const v of values) expect(v.value).toBe(v.labels.route === '/a' ? 4 : 2);
     c.remove({ code: 205, route: '/a' });
-    expect(c.get().values).toHaveLength(39);
+    expect((await c.get()).values).toHaveLength(39);
     c.inc({ code: '205', route: '/a' });
-    expect(c.get().values.find((v) => v.labels.code === '205' && v.labels.route === '/a')?.value).toBe(1);
+    expect(
+      (await c.get()).values.find((v) => v.labels.code === '205' && v.labels.route === '/a')?.value,
+    ).toBe(1);
   });
 
-  it('keeps one series for a NaN label value however often it comes', () => {
+  it('keeps one series for a NaN label value however often it comes', async () => {
     const c = new Counter({ name: 'c_total', help: 'c', labelNames: ['x'], registers: [] });
     for (let i = 0; i < 50; i++) c.inc({ x: Number.NaN });
-    expect(c.get().values).toEqual([{ labels: { x: 'NaN' }, value: 50, metricName: 'c_total' }]);
+    expect((await c.get()).values).toEqual([{ labels: { x: 'NaN' }, value: 50 }]);
   });
 
   it('refuses an unknown label on the fast path too, once the series exists', () => {

@@ -179,9 +179,16 @@ describe('remove, clear and reset', () => {
     g.set({ a: 'x' }, 3);
     h.observe(0.5);
     registry.resetMetrics();
+    // As prom-client: a counter without labels reads 0; a histogram without labels has no series
+    // until it is observed again.
     expect(registry.metrics()).toBe(
-      '# HELP c_total c\n# TYPE c_total counter\nc_total 0\n# HELP g g\n# TYPE g gauge\n# HELP h h\n# TYPE h histogram\nh_bucket{le="1.0"} 0\nh_bucket{le="+Inf"} 0\nh_sum 0\nh_count 0\n',
+      '# HELP c_total c\n# TYPE c_total counter\nc_total 0\n# HELP g g\n# TYPE g gauge\n# HELP h h\n# TYPE h histogram\n',
     );
+    h.observe(2);
+    expect(registry.metrics()).toContain('h_bucket{le="1.0"} 0\nh_bucket{le="+Inf"} 1\nh_sum 2\nh_count 1\n');
+    h.reset();
+    h.zero({});
+    expect(registry.metrics()).toContain('h_count 0\n');
   });
 });
 
@@ -221,7 +228,7 @@ describe('collect callbacks', () => {
     expect(await result).toContain('queue_depth 7\n');
     const json = await registry.getMetricsAsJSON();
     expect(json.map((m) => m.name)).toEqual(['queue_depth', 'sync_total']);
-    expect(json[0]?.values).toEqual([{ labels: {}, value: 7, metricName: 'queue_depth' }]);
+    expect(json[0]?.values).toEqual([{ labels: {}, value: 7 }]);
   });
 
   it('a failing async collect rejects the scrape with its error', async () => {

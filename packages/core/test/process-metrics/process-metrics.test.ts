@@ -96,15 +96,17 @@ describe('collectDefaultMetrics', () => {
     gc();
     const histogram = registry.getSingleMetric('nodejs_gc_duration_seconds') as Histogram;
     // Entries reach the observer asynchronously; wait a bounded number of turns for them.
-    const majorCount = () =>
-      histogram
-        .get()
-        .values.find((v) => v.metricName === 'nodejs_gc_duration_seconds_count' && v.labels.kind === 'major')
-        ?.value;
-    for (let i = 0; i < 100 && majorCount() === undefined; i++) await new Promise((r) => setTimeout(r, 10));
-    expect(majorCount()).toBeGreaterThanOrEqual(1);
-    const kinds = histogram.get().values.map((v) => v.labels.kind);
-    expect(kinds.every((kind) => ['major', 'minor', 'incremental', 'weakcb'].includes(kind!))).toBe(true);
+    const majorCount = async () =>
+      (await histogram.get()).values.find(
+        (v) => v.metricName === 'nodejs_gc_duration_seconds_count' && v.labels.kind === 'major',
+      )?.value;
+    for (let i = 0; i < 100 && (await majorCount()) === undefined; i++)
+      await new Promise((r) => setTimeout(r, 10));
+    expect(await majorCount()).toBeGreaterThanOrEqual(1);
+    const kinds = (await histogram.get()).values.map((v) => v.labels.kind);
+    expect(kinds.every((kind) => ['major', 'minor', 'incremental', 'weakcb'].includes(kind as string))).toBe(
+      true,
+    );
     expect(registry.metrics()).toContain('nodejs_gc_duration_seconds_bucket{kind="major",le="0.5"}');
   });
 
@@ -126,17 +128,21 @@ describe('collectDefaultMetrics', () => {
     ]);
   });
 
-  it('does nothing on a second call for the same registry, and restores what clear() took away', () => {
+  it('does nothing on a second call with the same options, restores what removeSingleMetric took away, and starts afresh after clear()', () => {
     const registry = withDefaults();
     const first = registry.getMetricsAsArray();
-    expect(() => collectDefaultMetrics({ register: registry, prefix: 'other_' })).not.toThrow();
-    expect(registry.getMetricsAsArray()).toEqual(first);
-    registry.clear();
-    collectDefaultMetrics({ register: registry });
+    expect(() => collectDefaultMetrics({ register: registry })).not.toThrow();
     expect(registry.getMetricsAsArray()).toEqual(first);
     registry.removeSingleMetric('process_heap_bytes');
     collectDefaultMetrics({ register: registry });
     expect(new Set(registry.getMetricsAsArray())).toEqual(new Set(first));
+    // As prom-client: once clear() took them all, a call registers new metrics with its own options.
+    registry.clear();
+    collectDefaultMetrics({ register: registry, labels: { app: 'x' } });
+    const again = registry.getMetricsAsArray();
+    expect(again.map((m) => m.name)).toEqual(first.map((m) => m.name));
+    expect(again.some((m) => first.includes(m))).toBe(false);
+    expect(again[0]?.labelNames).toContain('app');
     expect(typeof withDefaults().metrics()).toBe('string');
   });
 
