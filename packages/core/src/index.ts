@@ -25,3 +25,9 @@ import { defaultRegistry } from './metrics/registry.js';
 
 /** prom-client's name for the default registry. */
 export const register = defaultRegistry();
+
+import { archiveAtExit } from './file-reader/archive.js';
+import { setExitArchiver } from './storage/exit.js';
+
+// Cluster and PM2 workers hand their files to their app's archive when they end.
+setExitArchiver(archiveAtExit);

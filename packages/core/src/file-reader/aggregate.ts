@@ -5,6 +5,7 @@ import { type ParsedFieldLabel, parseFieldLabel, renderPairs } from '../file-for
 import { escapeLabelValue } from '../metrics/labels.js';
 import { METRIC_NAME } from '../metrics/validation.js';
 import { type MmstatsDiscoverOptions, readMmstatsDirectory } from './discover.js';
+import { appOf } from './file-identity.js';
 import { type HistogramSeries, histogramSamples, newHistogramSeries } from './histogram-merge.js';
 import type { MmstatsFile } from './reader.js';
 
@@ -40,12 +41,16 @@ const DEFAULT_FIELD = /(^|\.)(sys\.[A-Za-z_]+|org\.[A-Za-z_]+\.version)$/;
 export interface FilesToFamiliesOptions {
   /** Whether a file's gauge and untyped series are shown; default all. Counters and histograms always count. */
   gaugesOf?: (file: MmstatsFile) => boolean;
+  /** Only the files of this application (their `mmstats.app` field); default every file. */
+  app?: string;
 }
 
 export function filesToFamilies(
-  files: readonly MmstatsFile[],
+  all: readonly MmstatsFile[],
   options: FilesToFamiliesOptions = {},
 ): FamilySnapshot[] {
+  const { app } = options;
+  const files = app === undefined ? all : all.filter((file) => appOf(file) === app);
   const metas = collectMeta(files);
   const families = new Map<string, Family>();
   const family = (name: string, meta: Meta) => {

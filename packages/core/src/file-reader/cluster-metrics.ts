@@ -1,41 +1,46 @@
-import { basename, dirname, join } from 'node:path';
-import type { ExpositionFormat } from '../exposition/render.js';
+import { dirname } from 'node:path';
+import type { FamilySnapshot } from '../exposition/model.js';
+import { type ExpositionFormat, renderExposition } from '../exposition/render.js';
 import type { Registry } from '../metrics/registry.js';
-import { renderMmstatsFiles } from './aggregate.js';
+import { filesToFamilies } from './aggregate.js';
+import { type AppFiles, readAppFiles } from './app-files.js';
+import { foldIntoArchive } from './archive.js';
+import { appOf } from './file-identity.js';
+import { readMmstatsFile } from './reader.js';
 
 /**
- * The files of every process of this program: this process' own file name with its PID part
- * turned into a wildcard (`mmstats-server-*.mmstats` for `mmstats-server-4242-4242.mmstats`),
- * so other programs writing to the same directory are left out. A file name without the PID
- * (a custom MMSTATS_FILES) means the whole directory.
+ * The metric families of one app in `directory`: counters and histograms summed over its running
+ * processes, those that are gone and its archive, so totals never go backwards; gauges of the
+ * running processes only, one series each with a `pid` label. Files of dead processes are folded
+ * into the archive first (unless another process is folding right now), which keeps the
+ * directory bounded however often processes restart.
  */
-export function siblingPattern(ownFile: string, pid: number = process.pid): string {
-  // Glob characters in the directory or the name stand for themselves: `[*]` matches `*`.
-  const literal = (text: string) => text.replace(/[[\]?*]/g, '[$&]');
-  const name = basename(ownFile);
-  const at = name.indexOf(`-${pid}-`);
-  const glob = at < 0 ? '*.mmstats' : `${literal(name.slice(0, at))}-*.mmstats`;
-  return join(literal(dirname(ownFile)), glob);
+export function appFamilies(
+  directory: string,
+  app: string,
+  options: { fold?: boolean } = {},
+): FamilySnapshot[] {
+  let files = readAppFiles(directory, app);
+  if (options.fold !== false && (files.dead.length > 0 || files.folded.length > 0)) {
+    if (!foldIntoArchive(directory, app).locked) files = readAppFiles(directory, app);
+  }
+  return familiesOf(files);
 }
 
-function alive(pid: number | undefined): boolean {
-  if (pid === undefined) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+function familiesOf(files: AppFiles): FamilySnapshot[] {
+  const live = new Set(files.live);
+  const all = [...files.live, ...files.dead];
+  if (files.archive !== undefined) all.push(files.archive);
+  return filesToFamilies(all, { gaugesOf: (file) => live.has(file) });
 }
 
 /**
- * What `/metrics` serves in a Node cluster or PM2 worker: counters and histograms summed over the
- * mmstats files of every worker of the program, dead ones included, so totals survive restarts
- * (mmstats-format.md section 14.8); gauges only of live workers, one series each with a `pid`
- * label. Falls back to the registry alone when it keeps no files (storage off or failed).
+ * What `/metrics` serves in a Node cluster or PM2 worker: `appFamilies` of this process' app in
+ * the directory of its file (docs/file-format.md#dead-processes). Falls back to the registry alone
+ * when it keeps no files (storage off or failed).
  */
 export function clusterMetrics(registry: Registry): Pick<Registry, 'metrics'> {
+  let app: string | undefined;
   return {
     async metrics(format: ExpositionFormat = 'text'): Promise<string> {
       const own = registry.storageFiles[0];
@@ -43,7 +48,12 @@ export function clusterMetrics(registry: Registry): Pick<Registry, 'metrics'> {
       // Collect callbacks (process metrics) and histogram publishing put this worker's values in its file.
       await Promise.all(registry.getMetricsAsArray().map((metric) => metric.collect()));
       registry.sync();
-      return renderMmstatsFiles(siblingPattern(own), format, { gaugesOf: (file) => alive(file.pid) });
+      if (app === undefined) {
+        const file = readMmstatsFile(own);
+        app = file.ok ? appOf(file) : undefined;
+        if (app === undefined) return registry.metrics(format);
+      }
+      return renderExposition(appFamilies(dirname(own), app), format);
     },
   };
 }

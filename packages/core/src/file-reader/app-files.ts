@@ -1,0 +1,116 @@
+import { readdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { appSlug } from '../storage/app-identity.js';
+import type { MmstatsSkippedFile } from './discover.js';
+import { appOf, fileKey, stringField } from './file-identity.js';
+import { fileLiveness } from './liveness.js';
+import { describeFsError, type MmstatsFile, type MmstatsReadOptions, readMmstatsFile } from './reader.js';
+
+/** The `*.mmstats` files of a directory, read as a plain directory (its name is no glob). */
+function listDirectory(directory: string): { paths: string[]; missing: MmstatsSkippedFile[] } {
+  try {
+    const names = readdirSync(directory).filter((n) => n.endsWith('.mmstats') && !n.startsWith('.'));
+    return { paths: names.sort().map((n) => join(directory, n)), missing: [] };
+  } catch (error) {
+    return { paths: [], missing: [{ path: directory, reason: describeFsError(error) }] };
+  }
+}
+
+/** Static JSON field of an archive file: `{"folded":[keys of the files its last fold took in]}`. */
+export const ARCHIVE_LABEL = 'mmstats.archive';
+const ARCHIVE_PREFIX = 'mmstats-archive-';
+
+/** Where an app's archive lives: one per app and directory, found by the `*.mmstats` glob too. */
+export function archivePath(directory: string, app: string): string {
+  return join(directory, `${ARCHIVE_PREFIX}${appSlug(app)}.mmstats`);
+}
+
+export function isArchivePath(path: string): boolean {
+  return basename(path).startsWith(ARCHIVE_PREFIX);
+}
+
+/** Files an archive says it already holds, by `fileKey`. */
+export function foldedKeys(archive: MmstatsFile | undefined): Set<string> {
+  if (archive === undefined) return new Set();
+  try {
+    const parsed = JSON.parse(stringField(archive, ARCHIVE_LABEL) ?? '{}') as { folded?: unknown };
+    return new Set(Array.isArray(parsed.folded) ? parsed.folded.filter((k) => typeof k === 'string') : []);
+  } catch {
+    return new Set();
+  }
+}
+
+/** One app's files in one directory, as of one consistent look. */
+export interface AppFiles {
+  /** Files whose writer runs (or cannot be told dead). */
+  live: MmstatsFile[];
+  /** Files whose writer is gone, not yet in the archive. */
+  dead: MmstatsFile[];
+  /** The app's archive: the counters and histograms of processes folded in. */
+  archive: MmstatsFile | undefined;
+  /** Files the archive already holds but that were not removed yet (a fold in progress). */
+  folded: MmstatsFile[];
+  skipped: MmstatsSkippedFile[];
+}
+
+/**
+ * Reads the files of `app` in `directory` so that a fold running at the same time neither drops
+ * nor doubles a count: the archive is read last, and any file it lists as folded is left out. A
+ * fold replaces the archive (rename) before it removes the files it took in, so whichever archive
+ * we read, a file we read before it is either in it and listed, or not in it at all.
+ */
+export function readAppFiles(directory: string, app: string, options: MmstatsReadOptions = {}): AppFiles {
+  const { paths, missing } = listDirectory(directory);
+  const mine: MmstatsFile[] = [];
+  const skipped = [...missing];
+  for (const path of paths) {
+    if (isArchivePath(path)) continue;
+    const result = readMmstatsFile(path, options);
+    if (!result.ok) {
+      // A file removed since the listing was folded or cleaned: nothing to report.
+      if (result.reason !== 'no such file or directory') skipped.push({ path, reason: result.reason });
+    } else if (appOf(result) === app) mine.push(result);
+  }
+  const read = readMmstatsFile(archivePath(directory, app), options);
+  const archive = read.ok && appOf(read) === app ? read : undefined;
+  const keys = foldedKeys(archive);
+  const files: AppFiles = { live: [], dead: [], archive, folded: [], skipped };
+  for (const file of mine) {
+    if (keys.has(fileKey(file))) files.folded.push(file);
+    else if (fileLiveness(file) === 'dead') files.dead.push(file);
+    else files.live.push(file);
+  }
+  return files;
+}
+
+export interface AppSummary {
+  app: string;
+  /** Files of running processes (and threads). */
+  live: number;
+  /** Files of processes that are gone, not yet folded into the archive. */
+  dead: number;
+  /** The app has an archive file here. */
+  archived: boolean;
+}
+
+/** The apps whose files are in `directory`, sorted by name: what `mmstats web` lists first. */
+export function listApps(directory: string, options: MmstatsReadOptions = {}): AppSummary[] {
+  const apps = new Map<string, AppSummary>();
+  const entry = (app: string) => {
+    let summary = apps.get(app);
+    if (summary === undefined) {
+      summary = { app, live: 0, dead: 0, archived: false };
+      apps.set(app, summary);
+    }
+    return summary;
+  };
+  for (const path of listDirectory(directory).paths) {
+    const file = readMmstatsFile(path, options);
+    const app = file.ok ? appOf(file) : undefined;
+    if (!file.ok || app === undefined) continue;
+    if (isArchivePath(path)) entry(app).archived = true;
+    else if (fileLiveness(file) === 'dead') entry(app).dead++;
+    else entry(app).live++;
+  }
+  return [...apps.values()].sort((a, b) => (a.app < b.app ? -1 : a.app > b.app ? 1 : 0));
+}
