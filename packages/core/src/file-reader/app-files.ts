@@ -29,15 +29,25 @@ export function isArchivePath(path: string): boolean {
   return basename(path).startsWith(ARCHIVE_PREFIX);
 }
 
-/** Files an archive says it already holds, by `fileKey`. */
-export function foldedKeys(archive: MmstatsFile | undefined): Set<string> {
-  if (archive === undefined) return new Set();
+interface ArchiveState {
+  /** One more at every fold: tells a reader that a fold completed while it read. */
+  generation: number;
+  /** `fileKey`s of the files the last fold took in (or found still present). */
+  folded: Set<string>;
+}
+
+/** What an archive says about itself (its `mmstats.archive` field). */
+export function archiveState(archive: MmstatsFile | undefined): ArchiveState {
+  const state: ArchiveState = { generation: 0, folded: new Set() };
+  if (archive === undefined) return state;
   try {
-    const parsed = JSON.parse(stringField(archive, ARCHIVE_LABEL) ?? '{}') as { folded?: unknown };
-    return new Set(Array.isArray(parsed.folded) ? parsed.folded.filter((k) => typeof k === 'string') : []);
-  } catch {
-    return new Set();
-  }
+    const parsed = JSON.parse(stringField(archive, ARCHIVE_LABEL) ?? '{}') as Record<string, unknown>;
+    if (typeof parsed.generation === 'number') state.generation = parsed.generation;
+    if (Array.isArray(parsed.folded)) {
+      for (const key of parsed.folded) if (typeof key === 'string') state.folded.add(key);
+    }
+  } catch {}
+  return state;
 }
 
 /** One app's files in one directory, as of one consistent look. */
@@ -53,13 +63,33 @@ export interface AppFiles {
   skipped: MmstatsSkippedFile[];
 }
 
+/** A fold takes milliseconds; a reader that keeps meeting new ones takes its last look. */
+const READ_ATTEMPTS = 5;
+
 /**
  * Reads the files of `app` in `directory` so that a fold running at the same time neither drops
- * nor doubles a count: the archive is read last, and any file it lists as folded is left out. A
- * fold replaces the archive (rename) before it removes the files it took in, so whichever archive
- * we read, a file we read before it is either in it and listed, or not in it at all.
+ * nor doubles a count. A fold renames the new archive into place before it removes the files it
+ * took in, and lists them in it. The archive is read before and after the files: when both reads
+ * show the same generation, every file read is either not in that archive or listed as folded
+ * (and left out here); when a fold completed in between, the whole look is taken again.
  */
 export function readAppFiles(directory: string, app: string, options: MmstatsReadOptions = {}): AppFiles {
+  let files = readOnce(directory, app, options);
+  for (let i = 1; i < READ_ATTEMPTS && files.stale; i++) files = readOnce(directory, app, options);
+  return files.result;
+}
+
+function readArchive(directory: string, app: string, options: MmstatsReadOptions): MmstatsFile | undefined {
+  const read = readMmstatsFile(archivePath(directory, app), options);
+  return read.ok && appOf(read) === app ? read : undefined;
+}
+
+function readOnce(
+  directory: string,
+  app: string,
+  options: MmstatsReadOptions,
+): { result: AppFiles; stale: boolean } {
+  const before = archiveState(readArchive(directory, app, options)).generation;
   const { paths, missing } = listDirectory(directory);
   const mine: MmstatsFile[] = [];
   const skipped = [...missing];
@@ -71,16 +101,15 @@ export function readAppFiles(directory: string, app: string, options: MmstatsRea
       if (result.reason !== 'no such file or directory') skipped.push({ path, reason: result.reason });
     } else if (appOf(result) === app) mine.push(result);
   }
-  const read = readMmstatsFile(archivePath(directory, app), options);
-  const archive = read.ok && appOf(read) === app ? read : undefined;
-  const keys = foldedKeys(archive);
+  const archive = readArchive(directory, app, options);
+  const state = archiveState(archive);
   const files: AppFiles = { live: [], dead: [], archive, folded: [], skipped };
   for (const file of mine) {
-    if (keys.has(fileKey(file))) files.folded.push(file);
+    if (state.folded.has(fileKey(file))) files.folded.push(file);
     else if (fileLiveness(file) === 'dead') files.dead.push(file);
     else files.live.push(file);
   }
-  return files;
+  return { result: files, stale: state.generation !== before };
 }
 
 export interface AppSummary {

@@ -7,7 +7,7 @@ import { APP_LABEL, appSlug, ownStartTime, START_LABEL } from '../storage/app-id
 import { createImageFile } from '../storage/image-file.js';
 import { fieldLabelBytes } from '../storage/store.js';
 import { filesToFamilies } from './aggregate.js';
-import { ARCHIVE_LABEL, archivePath, readAppFiles } from './app-files.js';
+import { ARCHIVE_LABEL, archivePath, archiveState, readAppFiles } from './app-files.js';
 import { lockArchive } from './archive-lock.js';
 import { appOf, fileKey, stringField } from './file-identity.js';
 import { type MmstatsFile, readMmstatsFile } from './reader.js';
@@ -46,7 +46,7 @@ interface Record {
  * archive file, then removes their files (docs/file-format.md#the-archive). Folders exclude each
  * other with a lock file (archive-lock.ts); within the lock, a fold reads the old archive and the
  * dead files, writes the new archive under a temporary name, renames it into place with the keys
- * of the files it took in, and only then removes those files. A fold killed at any step leaves
+ * of the files it took in and the next generation number, and only then removes those files. A fold killed at any step leaves
  * either the old archive and the files (nothing happened), or the new archive listing files still
  * present, which readers skip and the next fold removes: no count is lost or counted twice.
  */
@@ -80,7 +80,10 @@ function writeArchive(
   const inputs = old === undefined ? [...take] : [old, ...take];
   const records: Record[] = [
     staticText(APP_LABEL, app),
-    staticText(ARCHIVE_LABEL, JSON.stringify({ folded: remove.map(fileKey) })),
+    staticText(
+      ARCHIVE_LABEL,
+      JSON.stringify({ generation: archiveState(old).generation + 1, folded: remove.map(fileKey) }),
+    ),
   ];
   for (const family of filesToFamilies(inputs, { gaugesOf: () => false })) {
     if (family.type !== 'counter' && family.type !== 'histogram') continue;

@@ -6,16 +6,16 @@ import { buildSync } from 'esbuild';
 const here = fileURLToPath(new URL('.', import.meta.url));
 
 /**
- * Bundles test/lifecycle/support/server.ts with src (and signal-exit) into one script in
+ * Bundles test/lifecycle/support/<entry>.ts with src (and signal-exit) into one script in
  * `directory`, `import.meta.url` pinned to src/storage/mmap.ts so the native binding is found.
  */
-export function bundleServer(directory: string, format: 'esm' | 'cjs' = 'esm'): string {
-  const outfile = join(directory, format === 'esm' ? 'server.mjs' : 'server.cjs');
+export function bundleServer(directory: string, entry = 'server'): string {
+  const outfile = join(directory, `${entry}.mjs`);
   buildSync({
-    entryPoints: [join(here, 'server.ts')],
+    entryPoints: [join(here, `${entry}.ts`)],
     bundle: true,
     platform: 'node',
-    format,
+    format: 'esm',
     target: 'node20',
     outfile,
     logLevel: 'silent',

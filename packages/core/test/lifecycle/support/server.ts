@@ -22,17 +22,25 @@ const settings = JSON.parse(process.argv[2] ?? '{}') as Settings;
 const say = (message: object) => process.stdout.write(`${JSON.stringify(message)}\n`);
 
 function serve(): void {
-  const http = settings.metrics === false ? undefined : instrumentHttp<IncomingMessage>(
-    { storage: settings.app === undefined ? undefined : { app: settings.app } },
-    'test-app',
-  );
+  const http =
+    settings.metrics === false
+      ? undefined
+      : instrumentHttp<IncomingMessage>(
+          { storage: settings.app === undefined ? undefined : { app: settings.app } },
+          'test-app',
+        );
   const tracker = http?.createTracker<IncomingMessage>((req, _res, status, start) => {
     http!.metrics.end(req, req.method ?? 'GET', req.url?.split('?')[0], status, start);
   });
   const server = createServer(async (req, res) => {
     const url = req.url ?? '/';
     if (http?.isEndpoint(url)) {
-      const out = await http.serve({ method: req.method ?? 'GET', accept: undefined, authorization: undefined, req });
+      const out = await http.serve({
+        method: req.method ?? 'GET',
+        accept: undefined,
+        authorization: undefined,
+        req,
+      });
       res.writeHead(out.status, out.headers).end(out.body);
       return;
     }
