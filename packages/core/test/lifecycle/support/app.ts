@@ -61,3 +61,82 @@ export function requestTotals(exposition: string): Record<string, number> {
   }
   return totals;
 }
+
+/** Waits until `count` messages match, or the child exits; bounded by `timeoutMs`. */
+export async function messages(
+  child: Child,
+  test: (m: Record<string, unknown>) => boolean,
+  count: number,
+  timeoutMs = 20_000,
+): Promise<Record<string, unknown>[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = child.messages.filter(test);
+    if (found.length >= count) return found;
+    if (child.process.exitCode !== null || child.process.signalCode !== null || Date.now() > deadline) {
+      throw new Error(`expected ${count} messages, got ${found.length}; stderr:\n${child.stderr()}`);
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** Starts a node:cluster primary with `workers` workers (support/server.ts) and waits for them. */
+export async function startCluster(
+  script: string,
+  directory: string,
+  workers: number,
+  env: NodeJS.ProcessEnv = {},
+  settings: object = {},
+): Promise<{ child: Child; port: number; listening: () => number[] }> {
+  const child = runWriter(
+    script,
+    { ...settings, workers },
+    { env: { ...process.env, MMSTATS_PATH: directory, ...env } },
+  );
+  const ready = await messages(child, (m) => typeof m.listening === 'number', workers);
+  const listening = () =>
+    child.messages.filter((m) => typeof m.listening === 'number').map((m) => m.pid as number);
+  return { child, port: ready[0]!.listening as number, listening };
+}
+
+/** Sends SIGTERM to a primary, which stops its workers and exits; SIGKILL after `ms`. */
+export async function stopCluster(child: Child, ms = 5000): Promise<void> {
+  if (child.process.exitCode === null && child.process.signalCode === null) child.process.kill('SIGTERM');
+  const timer = setTimeout(() => child.process.kill('SIGKILL'), ms);
+  await child.exited;
+  clearTimeout(timer);
+}
+
+const ROUTES = ['/a', '/missing', '/fail'] as const;
+const CLASS: Record<number, string> = { 200: '2XX', 404: '4XX', 500: '5XX' };
+
+/**
+ * `total` requests over `concurrency` connections at a time, routes in turn; `during(i)` runs
+ * before request i. Returns what the client received, as `route class → count`, and the failures.
+ */
+export async function load(
+  port: number,
+  total: number,
+  concurrency: number,
+  during: (i: number) => Promise<void> | void = () => {},
+): Promise<{ received: Record<string, number>; failed: number }> {
+  const received: Record<string, number> = {};
+  let next = 0;
+  let failed = 0;
+  const loop = async () => {
+    while (next < total) {
+      const i = next++;
+      await during(i);
+      const route = ROUTES[i % ROUTES.length]!;
+      try {
+        const { status } = await request(port, route);
+        const key = `${route} ${CLASS[status] ?? status}`;
+        received[key] = (received[key] ?? 0) + 1;
+      } catch {
+        failed++;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, loop));
+  return { received, failed };
+}

@@ -16,6 +16,8 @@ interface Settings {
   workers?: number;
   port?: number;
   app?: string;
+  /** No process metrics: workers start faster (the restart tests fork hundreds). */
+  lean?: boolean;
 }
 
 const settings = JSON.parse(process.argv[2] ?? '{}') as Settings;
@@ -26,7 +28,10 @@ function serve(): void {
     settings.metrics === false
       ? undefined
       : instrumentHttp<IncomingMessage>(
-          { storage: settings.app === undefined ? undefined : { app: settings.app } },
+          {
+            storage: settings.app === undefined ? undefined : { app: settings.app },
+            processMetrics: settings.lean !== true,
+          },
           'test-app',
         );
   const tracker = http?.createTracker<IncomingMessage>((req, _res, status, start) => {
