@@ -9,13 +9,13 @@ const here = fileURLToPath(new URL('.', import.meta.url));
  * Bundles test/lifecycle/support/<entry>.ts with src (and signal-exit) into one script in
  * `directory`, `import.meta.url` pinned to src/storage/mmap.ts so the native binding is found.
  */
-export function bundleServer(directory: string, entry = 'server'): string {
-  const outfile = join(directory, `${entry}.mjs`);
+export function bundleServer(directory: string, entry = 'server', format: 'esm' | 'cjs' = 'esm'): string {
+  const outfile = join(directory, `${entry}.${format === 'esm' ? 'mjs' : 'cjs'}`);
   buildSync({
     entryPoints: [join(here, `${entry}.ts`)],
     bundle: true,
     platform: 'node',
-    format: 'esm',
+    format,
     target: 'node20',
     outfile,
     logLevel: 'silent',

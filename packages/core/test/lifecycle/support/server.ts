@@ -20,7 +20,8 @@ interface Settings {
   lean?: boolean;
 }
 
-const settings = JSON.parse(process.argv[2] ?? '{}') as Settings;
+// PM2 runs the script through its own wrapper: the settings come in the environment there.
+const settings = JSON.parse(process.argv[2] ?? process.env.MMSTATS_TEST_SETTINGS ?? '{}') as Settings;
 const say = (message: object) => process.stdout.write(`${JSON.stringify(message)}\n`);
 
 function serve(): void {
