@@ -16,8 +16,10 @@ function listDirectory(directory: string): { paths: string[]; missing: MmstatsSk
   }
 }
 
-/** Static JSON field of an archive file: `{"folded":[keys of the files its last fold took in]}`. */
-export const ARCHIVE_LABEL = 'mmstats.archive';
+import { ARCHIVE_LABEL } from './archive-label.js';
+
+export { ARCHIVE_LABEL };
+
 const ARCHIVE_PREFIX = 'mmstats-archive-';
 
 /** Where an app's archive lives: one per app and directory, found by the `*.mmstats` glob too. */

@@ -1,4 +1,5 @@
 import { START_LABEL, startTimeOf } from '../storage/app-identity.js';
+import { ARCHIVE_LABEL } from './archive-label.js';
 import { stringField } from './file-identity.js';
 import type { MmstatsFile } from './reader.js';
 
@@ -29,4 +30,13 @@ export function writerLiveness(pid: number | undefined, startTime?: string): Liv
 
 export function fileLiveness(file: MmstatsFile): Liveness {
   return writerLiveness(file.pid, stringField(file, START_LABEL));
+}
+
+/** What a listing shows a file as: a running writer's, a dead one's, or an app's archive. */
+export type FileState = 'live' | 'dead' | 'archive';
+
+export function fileState(file: MmstatsFile): FileState {
+  if (stringField(file, ARCHIVE_LABEL) !== undefined) return 'archive';
+  // A writer we cannot tell about (no sys.pid, an odd PID) is shown: hiding it would hide data.
+  return fileLiveness(file) === 'dead' ? 'dead' : 'live';
 }

@@ -15,6 +15,8 @@ export interface FakeProcess {
   /** Observations of 0.5 seconds. */
   observations?: number;
   depth?: number;
+  /** Requests to a long route, for listings that must fit 80 columns. */
+  requests?: number;
 }
 
 /** Writes the file a process of `app` leaves behind, as our writer lays it out. */
@@ -28,6 +30,16 @@ export function writeProcessFile(directory: string, name: string, p: FakeProcess
   jobs.inc({ queue: 'mail' }, p.jobs);
   for (let i = 0; i < (p.observations ?? 0); i++) took.observe(0.5);
   depth.set(p.depth ?? 0);
+  if (p.requests !== undefined) {
+    new Counter({
+      name: 'http_requests_total',
+      help: 'Requests.',
+      labelNames: ['method', 'route', 'status'],
+      registers,
+    })
+      .labels({ method: 'GET', route: '/users/:id/orders/:orderId/items/:itemId', status: '2XX' })
+      .inc(p.requests);
+  }
   // Under a hidden name, then renamed into place, as our writer does: no reader sees half a file.
   writeImage(directory, `.${name}.tmp`, store.bytes());
   renameSync(join(directory, `.${name}.tmp`), join(directory, name));
