@@ -44,7 +44,10 @@ const EXPORTS = {
     'startMetricsServer',
   ],
   files: [
+    'appFamilies',
     'filesToFamilies',
+    'foldIntoArchive',
+    'listApps',
     'readMmstatsDirectory',
     'readMmstatsFile',
     'renderExposition',
