@@ -155,9 +155,23 @@ interface Placement {
   target?: Family;
 }
 
+/** Scrapes meet the same labels every time: each is parsed once (bounded, for churning series). */
+const parsedLabels = new Map<string, ParsedFieldLabel>();
+const MAX_PARSED = 100_000;
+
+function parsedLabel(label: string): ParsedFieldLabel {
+  let parsed = parsedLabels.get(label);
+  if (parsed === undefined) {
+    if (parsedLabels.size >= MAX_PARSED) parsedLabels.clear();
+    parsed = parseFieldLabel(label);
+    parsedLabels.set(label, parsed);
+  }
+  return parsed;
+}
+
 function place(label: string, metas: Map<string, Meta>): Placement | null {
   if (label.startsWith(META_PREFIX)) return null;
-  const parsed = parseFieldLabel(label);
+  const parsed = parsedLabel(label);
   const { name, suffix } = classify(parsed, metas);
   let meta = metas.get(name);
   if (meta === undefined) {

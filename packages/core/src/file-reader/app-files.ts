@@ -1,10 +1,17 @@
 import { readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { appSlug } from '../storage/app-identity.js';
+import { APP_LABEL, appSlug, START_LABEL } from '../storage/app-identity.js';
 import type { MmstatsSkippedFile } from './discover.js';
 import { appOf, fileKey, stringField } from './file-identity.js';
-import { fileLiveness } from './liveness.js';
-import { describeFsError, type MmstatsFile, type MmstatsReadOptions, readMmstatsFile } from './reader.js';
+import { fileLiveness, type Liveness } from './liveness.js';
+import {
+  describeFsError,
+  type MmstatsField,
+  type MmstatsFile,
+  type MmstatsReadOptions,
+  type MmstatsReadResult,
+  readMmstatsFile,
+} from './reader.js';
 
 /** The `*.mmstats` files of a directory, read as a plain directory (its name is no glob). */
 function listDirectory(directory: string): { paths: string[]; missing: MmstatsSkippedFile[] } {
@@ -17,6 +24,7 @@ function listDirectory(directory: string): { paths: string[]; missing: MmstatsSk
 }
 
 import { ARCHIVE_LABEL } from './archive-label.js';
+import { CachedReader } from './cached-reader.js';
 
 export { ARCHIVE_LABEL };
 
@@ -65,6 +73,17 @@ export interface AppFiles {
   skipped: MmstatsSkippedFile[];
 }
 
+/** Scrapes read the same files over and over: their layouts are remembered between reads. */
+const cache = new CachedReader();
+const ours = (fields: readonly MmstatsField[]) => fields.some((f) => f.label === APP_LABEL);
+
+/** The cache serves default reads; other byte orders or limits take the full reader. */
+function reader(options: MmstatsReadOptions): (path: string) => MmstatsReadResult {
+  return Object.keys(options).length === 0
+    ? (path) => cache.read(path, ours)
+    : (path) => readMmstatsFile(path, options);
+}
+
 /** A fold takes milliseconds; a reader that keeps meeting new ones takes its last look. */
 const READ_ATTEMPTS = 5;
 
@@ -82,7 +101,7 @@ export function readAppFiles(directory: string, app: string, options: MmstatsRea
 }
 
 function readArchive(directory: string, app: string, options: MmstatsReadOptions): MmstatsFile | undefined {
-  const read = readMmstatsFile(archivePath(directory, app), options);
+  const read = reader(options)(archivePath(directory, app));
   return read.ok && appOf(read) === app ? read : undefined;
 }
 
@@ -93,22 +112,32 @@ function readOnce(
 ): { result: AppFiles; stale: boolean } {
   const before = archiveState(readArchive(directory, app, options)).generation;
   const { paths, missing } = listDirectory(directory);
+  const read = reader(options);
   const mine: MmstatsFile[] = [];
   const skipped = [...missing];
   for (const path of paths) {
     if (isArchivePath(path)) continue;
-    const result = readMmstatsFile(path, options);
+    const result = read(path);
     if (!result.ok) {
       // A file removed since the listing was folded or cleaned: nothing to report.
       if (result.reason !== 'no such file or directory') skipped.push({ path, reason: result.reason });
     } else if (appOf(result) === app) mine.push(result);
   }
   const archive = readArchive(directory, app, options);
+  cache.keepOnly(new Set([...paths, archivePath(directory, app)]));
   const state = archiveState(archive);
   const files: AppFiles = { live: [], dead: [], archive, folded: [], skipped };
+  // Threads of one process, and the several files of one registry, share one answer.
+  const liveness = new Map<string, Liveness>();
   for (const file of mine) {
+    const writer = `${file.pid}:${stringField(file, START_LABEL)}`;
+    let alive = liveness.get(writer);
+    if (alive === undefined) {
+      alive = fileLiveness(file);
+      liveness.set(writer, alive);
+    }
     if (state.folded.has(fileKey(file))) files.folded.push(file);
-    else if (fileLiveness(file) === 'dead') files.dead.push(file);
+    else if (alive === 'dead') files.dead.push(file);
     else files.live.push(file);
   }
   return { result: files, stale: state.generation !== before };

@@ -47,7 +47,8 @@ export function clusterMetrics(registry: Registry): Pick<Registry, 'metrics'> {
       if (own === undefined) return registry.metrics(format);
       // Collect callbacks (process metrics) and histogram publishing put this worker's values in its file.
       await Promise.all(registry.getMetricsAsArray().map((metric) => metric.collect()));
-      registry.sync();
+      // Readers need our latest values in the file, not on disk: no msync per scrape.
+      registry.store.flush();
       if (app === undefined) {
         const file = readMmstatsFile(own);
         app = file.ok ? appOf(file) : undefined;

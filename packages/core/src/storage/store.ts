@@ -21,6 +21,11 @@ export interface Store {
   addPublisher(publish: () => void): void;
   /** Makes current values durable (msync for mmap, a write for the fallback); no-op in memory. */
   sync(): void;
+  /**
+   * Puts current values where readers see them (histograms published, fallback files written),
+   * without making them durable: what a scrape of the files needs first, at a fraction of `sync`.
+   */
+  flush(): void;
   /** Stops timers, flushes, and (for files) removes the files of this process unless kept. */
   close(): void;
   /** Files written by this store, first one first; empty in memory. */
@@ -58,5 +63,6 @@ export class MemoryStore implements Store {
   staticString(): void {}
   addPublisher(): void {}
   sync(): void {}
+  flush(): void {}
   close(): void {}
 }
