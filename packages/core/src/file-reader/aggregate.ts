@@ -155,24 +155,44 @@ interface Placement {
   target?: Family;
 }
 
+/** A label taken apart once: what placing it needs, whatever the metadata says. */
+interface LabelParts {
+  parsed: ParsedFieldLabel;
+  /** Rendered pairs, all of them and without `le`. */
+  all: string;
+  withoutLe: string;
+  le: string | undefined;
+  hasPid: boolean;
+  hasTid: boolean;
+}
+
 /** Scrapes meet the same labels every time: each is parsed once (bounded, for churning series). */
-const parsedLabels = new Map<string, ParsedFieldLabel>();
+const labelParts = new Map<string, LabelParts>();
 const MAX_PARSED = 100_000;
 
-function parsedLabel(label: string): ParsedFieldLabel {
-  let parsed = parsedLabels.get(label);
-  if (parsed === undefined) {
-    if (parsedLabels.size >= MAX_PARSED) parsedLabels.clear();
-    parsed = parseFieldLabel(label);
-    parsedLabels.set(label, parsed);
+function partsOf(label: string): LabelParts {
+  let parts = labelParts.get(label);
+  if (parts === undefined) {
+    if (labelParts.size >= MAX_PARSED) labelParts.clear();
+    const parsed = parseFieldLabel(label);
+    const names = new Set(parsed.pairs.map(([k]) => k));
+    parts = {
+      parsed,
+      all: renderPairs(parsed.pairs),
+      withoutLe: renderPairs(parsed.pairs.filter(([k]) => k !== 'le')),
+      le: parsed.pairs.find(([k]) => k === 'le')?.[1],
+      hasPid: names.has('pid'),
+      hasTid: names.has('tid'),
+    };
+    labelParts.set(label, parts);
   }
-  return parsed;
+  return parts;
 }
 
 function place(label: string, metas: Map<string, Meta>): Placement | null {
   if (label.startsWith(META_PREFIX)) return null;
-  const parsed = parsedLabel(label);
-  const { name, suffix } = classify(parsed, metas);
+  const parts = partsOf(label);
+  const { name, suffix } = classify(parts.parsed, metas);
   let meta = metas.get(name);
   if (meta === undefined) {
     // Only a field no metadata claims can be a default field: `app.sys.load` may be a real gauge.
@@ -181,16 +201,14 @@ function place(label: string, metas: Map<string, Meta>): Placement | null {
   }
   // A histogram's own name without a suffix is no sample of it: nothing valid to export.
   if (meta.type === 'histogram' && suffix === '') return null;
-  const histogram = meta.type === 'histogram';
-  const names = new Set(parsed.pairs.map(([k]) => k));
   return {
     family: name,
     meta,
     suffix,
-    labels: renderPairs(histogram ? parsed.pairs.filter(([k]) => k !== 'le') : parsed.pairs),
-    le: suffix === '_bucket' ? parsed.pairs.find(([k]) => k === 'le')?.[1] : undefined,
-    pidName: names.has('pid') ? 'mmstats_pid' : 'pid',
-    tidName: names.has('tid') ? undefined : 'tid',
+    labels: meta.type === 'histogram' ? parts.withoutLe : parts.all,
+    le: suffix === '_bucket' ? parts.le : undefined,
+    pidName: parts.hasPid ? 'mmstats_pid' : 'pid',
+    tidName: parts.hasTid ? undefined : 'tid',
   };
 }
 

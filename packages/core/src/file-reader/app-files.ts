@@ -24,6 +24,7 @@ function listDirectory(directory: string): { paths: string[]; missing: MmstatsSk
 }
 
 import { ARCHIVE_LABEL } from './archive-label.js';
+import { lockArchive } from './archive-lock.js';
 import { CachedReader } from './cached-reader.js';
 
 export { ARCHIVE_LABEL };
@@ -86,18 +87,33 @@ function reader(options: MmstatsReadOptions): (path: string) => MmstatsReadResul
 
 /** A fold takes milliseconds; a reader that keeps meeting new ones takes its last look. */
 const READ_ATTEMPTS = 5;
+/** How long a reader that keeps meeting new folds waits for the lock before taking its last look. */
+const LOCKED_READ_WAIT_MS = 1000;
 
 /**
  * Reads the files of `app` in `directory` so that a fold running at the same time neither drops
  * nor doubles a count. A fold renames the new archive into place before it removes the files it
  * took in, and lists them in it. The archive is read before and after the files: when both reads
  * show the same generation, every file read is either not in that archive or listed as folded
- * (and left out here); when a fold completed in between, the whole look is taken again.
+ * (and left out here); when a fold completed in between, the whole look is taken again, and after
+ * a few such looks once more under the archive's lock.
  */
 export function readAppFiles(directory: string, app: string, options: MmstatsReadOptions = {}): AppFiles {
   let files = readOnce(directory, app, options);
   for (let i = 1; i < READ_ATTEMPTS && files.stale; i++) files = readOnce(directory, app, options);
-  return files.result;
+  if (!files.stale) return files.result;
+  // Folds keep completing while we read: read under the archive's lock, where none can.
+  const lock = lockArchive(archiveLockPath(directory, app), LOCKED_READ_WAIT_MS);
+  try {
+    return readOnce(directory, app, options).result;
+  } finally {
+    lock?.release();
+  }
+}
+
+/** The lock folds of `app` take (archive-lock.ts); hidden from every reader glob. */
+export function archiveLockPath(directory: string, app: string): string {
+  return join(directory, `.mmstats-archive-${appSlug(app)}.lock`);
 }
 
 function readArchive(directory: string, app: string, options: MmstatsReadOptions): MmstatsFile | undefined {

@@ -7,7 +7,7 @@ import { APP_LABEL, appSlug, ownStartTime, START_LABEL } from '../storage/app-id
 import { createImageFile } from '../storage/image-file.js';
 import { fieldLabelBytes } from '../storage/store.js';
 import { filesToFamilies } from './aggregate.js';
-import { ARCHIVE_LABEL, archivePath, archiveState, readAppFiles } from './app-files.js';
+import { ARCHIVE_LABEL, archiveLockPath, archivePath, archiveState, readAppFiles } from './app-files.js';
 import { lockArchive } from './archive-lock.js';
 import { appOf, fileKey, stringField } from './file-identity.js';
 import { type MmstatsFile, readMmstatsFile } from './reader.js';
@@ -51,7 +51,7 @@ interface Record {
  * present, which readers skip and the next fold removes: no count is lost or counted twice.
  */
 export function foldIntoArchive(directory: string, app: string, options: FoldOptions = {}): FoldResult {
-  const lock = lockArchive(join(directory, `.mmstats-archive-${appSlug(app)}.lock`), options.waitMs ?? 0);
+  const lock = lockArchive(archiveLockPath(directory, app), options.waitMs ?? 0);
   if (lock === undefined) return { folded: 0, removed: 0, locked: true };
   try {
     const files = readAppFiles(directory, app);

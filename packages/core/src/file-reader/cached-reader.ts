@@ -3,7 +3,13 @@ import { LITTLE_ENDIAN } from '../file-format/byte-order.js';
 import { UNBUFFERED } from '../file-format/constants.js';
 import { parseLayout, type RecordLayout } from '../file-format/records.js';
 import { decodeValue } from '../file-format/values.js';
-import { type MmstatsField, type MmstatsReadResult, readMmstatsFile } from './reader.js';
+import {
+  type ByteSource,
+  type MmstatsField,
+  type MmstatsReadResult,
+  readMmstatsFile,
+  readMmstatsSource,
+} from './reader.js';
 
 /** What a file looked like when last read in full: its records and its unbuffered values. */
 interface Layout {
@@ -17,8 +23,18 @@ interface Layout {
    * the next one, and not allocating an object per value and scrape halves its cost.
    */
   fields: MmstatsField[];
+  /**
+   * The bytes of each unbuffered value as read in full (empty for buffered ones): a new file can
+   * get the old one's inode and size, so a static value is trusted only while its bytes hold.
+   */
+  statics: Uint8Array[];
   pid: number | undefined;
 }
+
+const EMPTY = new Uint8Array(0);
+
+/** Larger files are read by the full reader each time (its own limit applies there). */
+const MAX_REMEMBERED_BYTES = 64 * 1024 * 1024;
 
 /** Files a scrape of one directory may meet; more and the oldest are forgotten. */
 const MAX_ENTRIES = 4096;
@@ -29,9 +45,10 @@ const MAX_ENTRIES = 4096;
  * turns the end marker we remember into a label length). A file read before keeps its labels and
  * static values; its buffered values are read twice and taken when both reads agree, as the full
  * reader does. Anything else (a new record, another inode, a value that moved) goes to the full
- * reader, which also refreshes what is remembered. The field objects are reused from read to
- * read: use a result before reading the same file again. Only files of our own writer are remembered:
- * in those, unbuffered fields are written once, at creation.
+ * reader, which also refreshes what is remembered. Static values are compared byte for byte, so a
+ * new file that got an old one's inode (an archive replaced by the next) is never mistaken for
+ * it. The field objects are reused from read to
+ * read: use a result before reading the same file again. Only files of our own writer are remembered.
  */
 export class CachedReader {
   private readonly layouts = new Map<string, Layout>();
@@ -70,21 +87,26 @@ export class CachedReader {
     for (const path of this.layouts.keys()) if (!paths.has(path)) this.layouts.delete(path);
   }
 
+  /**
+   * Reads a file in full and remembers its layout. The full read and the layout come from one
+   * descriptor: between opening the path twice, a rename can put another file (the next
+   * archive) there, and its layout with the other's values would be wrong from then on.
+   */
   private refresh(path: string, ours: (fields: readonly MmstatsField[]) => boolean): MmstatsReadResult {
     this.layouts.delete(path);
-    const result = readMmstatsFile(path);
-    if (!result.ok || !ours(result.fields) || result.warnings.length > 0) return result;
     let fd: number;
     try {
       fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
     } catch {
-      return result;
+      return readMmstatsFile(path);
     }
     try {
       const stat = fstatSync(fd);
+      if (!stat.isFile() || stat.size > MAX_REMEMBERED_BYTES) return readMmstatsFile(path);
+      const result = readMmstatsSource(path, fdSource(fd, stat.size));
+      if (!result.ok || !ours(result.fields) || result.warnings.length > 0) return result;
       const bytes = readAll(fd, stat.size, new Uint8Array(stat.size));
       const parsed = parseLayout(bytes, LITTLE_ENDIAN);
-      // The file must still be the one the full reader read, record for record.
       if (!parsed.ok || parsed.records.length !== result.fields.length) return result;
       const last = parsed.records[parsed.records.length - 1];
       const end = last === undefined ? 1 : last.wbOffset + 1 + (last.buffered ? 2 : 1) * last.size;
@@ -95,18 +117,23 @@ export class CachedReader {
         end,
         records: parsed.records,
         fields: result.fields.map((f) => ({ ...f })),
+        statics: parsed.records.map((r) =>
+          r.buffered ? EMPTY : bytes.slice(r.wbOffset + 1, r.wbOffset + 1 + r.size),
+        ),
         pid: result.pid,
       });
+      return result;
+    } catch {
+      return readMmstatsFile(path);
     } finally {
       closeSync(fd);
     }
-    return result;
   }
 }
 
 /** The fields from two reads of a file of known layout; null when the layout or a value moved. */
 function valuesOf(layout: Layout, first: Uint8Array, second: Uint8Array): MmstatsField[] | null {
-  const { end, records, fields } = layout;
+  const { end, records, fields, statics } = layout;
   if (second.byteLength < end + 2 || second[0] !== 1 || second[end] !== 0 || second[end + 1] !== 0)
     return null;
   if (first.byteLength !== second.byteLength) return null;
@@ -117,6 +144,8 @@ function valuesOf(layout: Layout, first: Uint8Array, second: Uint8Array): Mmstat
     const wb = record.wbOffset;
     if (!record.buffered) {
       if (second[wb] !== UNBUFFERED) return null;
+      const known = statics[i]!;
+      for (let k = 0; k < known.byteLength; k++) if (second[wb + 1 + k] !== known[k]) return null;
       continue;
     }
     const index = second[wb]!;
@@ -148,6 +177,22 @@ const buffers: Uint8Array[] = [new Uint8Array(0), new Uint8Array(0)];
 function scratch(which: 0 | 1, size: number): Uint8Array {
   if (buffers[which]!.byteLength < size) buffers[which] = new Uint8Array(size);
   return buffers[which]!.subarray(0, size);
+}
+
+function fdSource(fd: number, size: number): ByteSource {
+  return {
+    size,
+    read(position, length) {
+      const buffer = new Uint8Array(length);
+      let got = 0;
+      while (got < length) {
+        const n = readSync(fd, buffer, got, length - got, position + got);
+        if (n === 0) break;
+        got += n;
+      }
+      return got === length ? buffer : buffer.subarray(0, got);
+    },
+  };
 }
 
 function readAll(fd: number, size: number, buffer: Uint8Array): Uint8Array {

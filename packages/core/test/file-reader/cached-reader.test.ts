@@ -1,10 +1,12 @@
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CachedReader } from '../../src/file-reader/cached-reader.js';
 import { readMmstatsFile } from '../../src/file-reader/reader.js';
 import { Counter } from '../../src/metrics/counter.js';
 import { Registry } from '../../src/metrics/registry.js';
 import { tempDirectory } from '../lifecycle/support/app.js';
+import { buffered, image, unbuffered } from '../support/mmstats-images.js';
 
 const dir = tempDirectory('cached-reader');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -48,5 +50,28 @@ describe('CachedReader: what a scrape reads again and again', () => {
     expect(cache.read(nextPath, all)).toEqual(readMmstatsFile(nextPath));
     next.close();
     expect(cache.read(path, all)).toMatchObject({ ok: false });
+  });
+
+  it('notices a static value that changed under the same inode and size (an archive replaced by the next)', () => {
+    const path = join(dir, 'static.mmstats');
+    const write = (generation: number) =>
+      writeFileSync(
+        path,
+        image([
+          unbuffered('mmstats.app', '4s', 'shop'),
+          unbuffered('mmstats.archive', '16s', `{"generation":${generation}}`),
+          buffered('x_total', 'd', 1),
+        ]),
+      );
+    write(1);
+    const cache = new CachedReader();
+    const generation = () => {
+      const read = cache.read(path, () => true);
+      return read.ok ? read.fields[1]!.value : undefined;
+    };
+    expect(generation()).toBe('{"generation":1}');
+    expect(generation()).toBe('{"generation":1}');
+    write(2); // in place: the same inode, the same size
+    expect(generation()).toBe('{"generation":2}');
   });
 });
