@@ -86,4 +86,23 @@ describe('the CLI shows running processes by default, --all the rest, --app one 
     expect((await once('--app', 'shop'))[2]!.trim()).toBe('3');
     expect((await once('--app', 'shop', '--all'))[2]!.trim()).toBe('123');
   });
+
+  it.runIf(process.platform === 'linux')(
+    'clean removes a file whose PID now belongs to a later process',
+    async () => {
+      const reused = tempDirectory('cli-reuse');
+      writeProcessFile(reused, 'mmstats-old-1.mmstats', {
+        pid: process.pid,
+        start: '1',
+        app: 'shop',
+        jobs: 1,
+      });
+      writeProcessFile(reused, 'mmstats-now-1.mmstats', { ...live, app: 'shop', jobs: 1 });
+      const result = await run(['clean', reused]);
+      expect(result.stdout).toBe(
+        `removed ${join(reused, 'mmstats-old-1.mmstats')} (pid ${process.pid} is not running)\nremoved 1 file(s), 1 alive\n`,
+      );
+      rmSync(reused, { recursive: true });
+    },
+  );
 });

@@ -35,7 +35,7 @@ async function endWith(signal: NodeJS.Signals, handler: Handler, metrics: boolea
   }
 }
 
-describe('SIGINT and SIGTERM: the process ends as it would without us, and its file follows', () => {
+describe.concurrent('SIGINT and SIGTERM: the process ends as it would without us, and its file follows', () => {
   const cases: [NodeJS.Signals, Handler][] = [
     ['SIGINT', 'none'],
     ['SIGTERM', 'none'],
