@@ -7,7 +7,7 @@
  *   node bench/files.mjs --quick    5 shorter repetitions
  *   node bench/files.mjs --reps 15
  *
- * Target (docs/targets.md): recording with files at most 1.2x the cost without.
+ * Target: recording with files at most 1.2x the cost without.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';

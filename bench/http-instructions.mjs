@@ -25,7 +25,8 @@ import autocannon from 'autocannon';
 import { appArguments } from './lib/app-variants.mjs';
 import { benchArgs } from './lib/args.mjs';
 import { readCallgrind, readTotals } from './lib/callgrind.mjs';
-import { ensureBuilt, ROOT } from './lib/packages.mjs';
+import { splitVariant } from './lib/http-fleet.mjs';
+import { ensureBuilt } from './lib/packages.mjs';
 import { startChild } from './lib/processes.mjs';
 import { median } from './lib/stats.mjs';
 import { userRequests } from './lib/user-requests.mjs';
@@ -96,7 +97,8 @@ function callgrind(pid, ...command) {
 async function countOnce(variant) {
   const dir = mkdtempSync(join(tmpdir(), 'mmstats-bench-instructions-'));
   const env = { ...process.env, MMSTATS_PATH: dir, NODE_ENV: 'production' };
-  const app = join(ROOT, 'bench', 'apps', `${framework}.mjs`);
+  const { name, root } = splitVariant(variant);
+  const app = join(root, 'bench', 'apps', `${framework}.mjs`);
   const child = startChild(
     'valgrind',
     [
@@ -108,9 +110,9 @@ async function countOnce(variant) {
       process.execPath,
       ...(FUNCTIONS ? ['--perf-basic-prof'] : []),
       app,
-      variant,
+      name,
     ],
-    { env, cwd: ROOT },
+    { env, cwd: root },
   );
   try {
     const { port } = await child.expect('ready', 300_000);

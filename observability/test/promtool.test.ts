@@ -136,3 +136,27 @@ describe.skipIf(!toolAvailable('promtool'))('promtool on the shipped config and 
     }
   }, 180_000);
 });
+
+describe('the SLO parameters', () => {
+  it('are one target each, and one latency threshold shared by the rules and the alert texts', () => {
+    const recording = ruleGroups(RULE_FILES[0]!).flatMap((g) => g.rules);
+    for (const name of ['slo:availability_target', 'slo:latency_target']) {
+      const rules = recording.filter((r) => r.record === name);
+      expect(rules, name).toHaveLength(1);
+      expect(rules[0]!.expr, name).toMatch(/^vector\(0\.\d+\)$/);
+    }
+    const latency = recording.filter((r) => r.record?.startsWith('job:slo_latency_slow:'));
+    expect(latency.map((r) => r.record!.split(':')[2]).sort()).toEqual(
+      ['ratio_rate1h', 'ratio_rate30m', 'ratio_rate3d', 'ratio_rate5m', 'ratio_rate6h'].sort(),
+    );
+    const bounds = new Set(latency.flatMap((r) => [...r.expr.matchAll(/le="([^"]+)"/g)].map((m) => m[1])));
+    expect([...bounds]).toHaveLength(1);
+    const ms = `${Number([...bounds][0]) * 1000} ms`;
+    for (const alert of alertRules().filter((r) => r.labels?.slo === 'latency')) {
+      expect(alert.annotations?.description, alert.alert).toContain(ms);
+      expect(alert.expr, alert.alert).toContain('slo:latency_target');
+    }
+    for (const alert of alertRules().filter((r) => r.labels?.slo === 'availability'))
+      expect(alert.expr, alert.alert).toContain('slo:availability_target');
+  });
+});

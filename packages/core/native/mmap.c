@@ -41,7 +41,7 @@ static void finalize_mapping(napi_env env, void *data, void *hint) {
 // map(fd: number, length: number): ArrayBuffer
 // The caller opened the file and wrote all `length` bytes of it (so every block is allocated and
 // a full disk shows up as a write error there, not as SIGBUS here), then renamed it into place
-// (mmstats-format.md section 14.5). Mapping the descriptor, not the path, means a symlink planted
+// (docs/file-format.md#creating-a-file). Mapping the descriptor, not the path, means a symlink planted
 // after the rename is never followed.
 static napi_value map_file(napi_env env, napi_callback_info info) {
   size_t argc = 2;

@@ -1,7 +1,7 @@
 import { endianness } from 'node:os';
 
 /**
- * mmstats files use the writer's native byte order (mmstats-format.md section 11.2). DataView
+ * mmstats files use the writer's native byte order (docs/file-format.md#byte-order). DataView
  * needs it spelled out; it is a module constant so V8 folds it into the hot path.
  */
 export const LITTLE_ENDIAN = endianness() === 'LE';

@@ -3,7 +3,7 @@ import { HI, LITTLE_ENDIAN as LE, LO } from './byte-order.js';
 const TWO_32 = 4294967296;
 
 /**
- * One double-buffered mmstats field (mmstats-format.md sections 3.3 and 11.5): `off` is the
+ * One double-buffered mmstats field (docs/file-format.md#double-buffering): `off` is the
  * write-buffer byte, the two buffers follow it. Every update writes the buffer readers are told
  * not to read, then publishes it with a one-byte store, so a reader in another process never sees
  * a half-written value. The same class serves an in-memory segment and a shared file mapping,

@@ -1,4 +1,4 @@
-/** A field label split the way section 14.1 builds it: `<prefix><name><suffix>{labels}`. */
+/** A field label split the way docs/file-format.md#samples-as-labels builds it: `<prefix><name><suffix>{labels}`. */
 export interface ParsedFieldLabel {
   /** Prometheus sample name: the part before `{` with characters outside [a-zA-Z0-9_:] turned into `_`. */
   name: string;

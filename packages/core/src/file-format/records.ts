@@ -1,6 +1,6 @@
 import { UNBUFFERED } from './constants.js';
 
-/** Storage codes a version-1 file may use (mmstats-format.md sections 3.5 and 11.3); `s` is `<N>s`. */
+/** Storage codes a version-1 file may use (docs/file-format.md#value-types); `s` is `<N>s`. */
 export type ValueKind = 'Q' | 'q' | 'I' | 'i' | 'H' | 'h' | 'B' | 'b' | '?' | 'f' | 'd' | 's';
 
 /** Where one record sits in a file and how to decode it; values are read separately. */
@@ -10,7 +10,7 @@ export interface RecordLayout {
   label: string;
   sig: string;
   kind: ValueKind;
-  /** Bytes of one value (`S` in section 3.2). */
+  /** Bytes of one value (`S` in docs/file-format.md#records). */
   size: number;
   /** File offset of the write-buffer byte; the value(s) follow it. */
   wbOffset: number;
@@ -48,8 +48,8 @@ export function parseSignature(sig: string): { kind: ValueKind; size: number } |
 }
 
 /**
- * Lays out the records of a version-1 image (section 3): stops at a zero label_len or at the end
- * of the data, as the 0.8.0 reader does (section 3.7). Anything the format cannot contain — a
+ * Lays out the records of a version-1 image (docs/file-format.md#records): stops at a zero label_len or at the end
+ * of the data, as the 0.8.0 reader does (docs/file-format.md#end-of-records). Anything the format cannot contain — a
  * record past the end, an unknown signature, a write-buffer byte other than 0, 1, 255 (section
  * 3.3) — makes the whole file malformed: past such a record nothing can be trusted.
  */
@@ -79,7 +79,7 @@ export function parseLayout(bytes: Uint8Array, littleEndian: boolean): LayoutRes
   return { ok: true, records };
 }
 
-/** One record at `p` (section 3.2), or the reason it cannot be one. */
+/** One record at `p` (docs/file-format.md#records), or the reason it cannot be one. */
 function parseRecord(
   bytes: Uint8Array,
   dv: DataView,
@@ -134,7 +134,7 @@ function ascii(bytes: Uint8Array, from: number, to: number): string {
 }
 
 /**
- * Labels are ASCII in practice (section 11.6): build those directly, cheaper than TextDecoder on
+ * Labels are ASCII in practice (docs/file-format.md#field-labels): build those directly, cheaper than TextDecoder on
  * short strings; anything else goes through a strict UTF-8 decoder.
  */
 function decodeLabel(bytes: Uint8Array, from: number, to: number): string | null {
@@ -150,7 +150,7 @@ function decodeLabel(bytes: Uint8Array, from: number, to: number): string | null
 
 /**
  * Our writer pads a label whose byte length would be a multiple of 256 with one space, because old
- * readers take such a length for the end marker (section 14.6); the padding is not part of the name.
+ * readers take such a length for the end marker (docs/file-format.md#label-length); the padding is not part of the name.
  */
 function trimPadding(label: string, byteLength: number): string {
   return byteLength > 256 && byteLength % 256 === 1 && label.endsWith(' ') ? label.slice(0, -1) : label;

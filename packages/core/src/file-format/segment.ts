@@ -8,9 +8,9 @@ export type NumericSig = 'd' | 'Q';
 const encoder = new TextEncoder();
 
 /**
- * One mmstats version-1 image (mmstats-format.md section 3): a version byte, then records back
+ * One mmstats version-1 image (docs/file-format.md#records): a version byte, then records back
  * to back. The bytes may be plain memory or a shared file mapping; records are only ever
- * appended, in the order section 14.4 asks for, so a concurrent reader sees either the old end
+ * appended, in the order docs/file-format.md#appending-fields asks for, so a concurrent reader sees either the old end
  * marker or a complete record.
  */
 export class Segment {
@@ -44,7 +44,7 @@ export class Segment {
   }
 
   /**
-   * Appends any field (section 3.2): `valueSize` bytes per value, two buffers when `buffered`,
+   * Appends any field (docs/file-format.md#records): `valueSize` bytes per value, two buffers when `buffered`,
    * each holding `initial` (zeros when absent). Returns the offset of the write-buffer byte, or
    * -1 when the segment is full.
    */
@@ -82,7 +82,7 @@ export class Segment {
     const start = this.used;
     if (start + size + END_MARKER > this.capacity) return -1;
     const u8 = this.u8;
-    // Everything but label_len first; label_len last, its low byte last of all (section 14.4).
+    // Everything but label_len first; label_len last, its low byte last of all (docs/file-format.md#appending-fields).
     u8.set(label, start + 2);
     let p = start + 2 + label.byteLength;
     this.dv.setUint16(p, sigBytes.byteLength, LE);

@@ -12,7 +12,7 @@ export interface Decoded {
 }
 
 /**
- * Decodes one value of `size` bytes at `at` (section 3.5). 64-bit integers become the nearest
+ * Decodes one value of `size` bytes at `at` (docs/file-format.md#value-types). 64-bit integers become the nearest
  * double: exact up to 2^53, which covers every count a process can reach.
  */
 export function decodeValue(
@@ -52,8 +52,8 @@ export function decodeValue(
 }
 
 /**
- * Strings are NUL padded and carry no NUL when full (section 3.5). A writer may cut a value in
- * the middle of a UTF-8 sequence (section 12.12): that spoils one value, not the file.
+ * Strings are NUL padded and carry no NUL when full (docs/file-format.md#value-types). A writer may cut a value in
+ * the middle of a UTF-8 sequence (docs/file-format.md#strings): that spoils one value, not the file.
  */
 function decodeString(raw: Uint8Array): Decoded {
   const nul = raw.indexOf(0);

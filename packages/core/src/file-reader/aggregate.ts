@@ -27,11 +27,11 @@ interface Family {
 const META_PREFIX = 'mmstats.meta.';
 const TYPES: ReadonlySet<string> = new Set(['counter', 'gauge', 'histogram', 'untyped']);
 const HISTOGRAM_SUFFIXES = ['_bucket', '_sum', '_count'] as const;
-/** The default fields of section 3.6 (with any label prefix): they describe the process, not the app. */
+/** The default fields of docs/file-format.md#default-fields (with any label prefix): they describe the process, not the app. */
 const DEFAULT_FIELD = /(^|\.)(sys\.[A-Za-z_]+|org\.[A-Za-z_]+\.version)$/;
 
 /**
- * Rebuilds metric families from mmstats files, one file per process (section 14.3): `# HELP` and
+ * Rebuilds metric families from mmstats files, one file per process (docs/file-format.md#metadata): `# HELP` and
  * `# TYPE` from the `mmstats.meta.<family>` fields; counters and histograms summed per series across
  * files; gauges one series per process with a `pid` label (prometheus client_python's multiprocess
  * mode `all`). Numeric fields without metadata (files of the original Python mmstats) become

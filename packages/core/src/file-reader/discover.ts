@@ -22,7 +22,7 @@ export interface MmstatsDiscoverOptions extends MmstatsReadOptions {
 const MAGIC = /[*?[]/;
 
 /**
- * Paths named by targets: a directory stands for its `*.mmstats` files (section 6), a pattern is
+ * Paths named by targets: a directory stands for its `*.mmstats` files (docs/file-format.md#file-names-and-directories), a pattern is
  * expanded like Python's `glob.glob`, a file is taken as is whatever its name. No target means
  * `$MMSTATS_GLOB`, else `<$MMSTATS_PATH or the per-user temp directory>/*.mmstats`.
  */

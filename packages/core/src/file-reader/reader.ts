@@ -13,7 +13,7 @@ export interface MmstatsField {
   value: FieldValue;
   /** Double-buffered (write-buffer byte 0 or 1) rather than written in place (255). */
   buffered: boolean;
-  /** The value kept changing under the reader and may be torn (mmstats-format.md section 5). */
+  /** The value kept changing under the reader and may be torn (docs/file-format.md#torn-reads). */
   unstable?: true;
 }
 
@@ -37,7 +37,7 @@ export interface MmstatsReadFailure {
 export type MmstatsReadResult = MmstatsFile | MmstatsReadFailure;
 
 export interface MmstatsReadOptions {
-  /** Byte order of the writer (section 11.2); default the host's. `big` reads files from s390x. */
+  /** Byte order of the writer (docs/file-format.md#byte-order); default the host's. `big` reads files from s390x. */
   byteOrder?: 'native' | 'little' | 'big';
   /** Extra reads of a field whose value changed between the first two reads; default 5. */
   maxRereads?: number;
@@ -63,7 +63,7 @@ const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
 
 /**
  * Reads one mmstats file with plain reads, never a mapping: a writer truncating or re-creating its
- * file cannot kill us with SIGBUS (section 14.7). A file that is not valid version 1 comes back as a
+ * file cannot kill us with SIGBUS (docs/file-format.md#readers). A file that is not valid version 1 comes back as a
  * failure with a reason; only a programming error (a bad argument) throws.
  */
 export function readMmstatsFile(path: string, options: MmstatsReadOptions = {}): MmstatsReadResult {
@@ -99,7 +99,7 @@ export function readMmstatsFile(path: string, options: MmstatsReadOptions = {}):
  * The reader proper, over any source of bytes. Reads the whole file twice and keeps a field's value
  * when its write-buffer byte and the buffer it names are the same in both reads; otherwise re-reads
  * that field until two reads agree, at most `maxRereads` times, then reports the last value marked
- * `unstable` (section 5).
+ * `unstable` (docs/file-format.md#torn-reads).
  */
 export function readMmstatsSource(
   path: string,
@@ -170,7 +170,7 @@ function valueOffset(v: View, record: RecordLayout): number {
   if (i < 0 || i + spanOf(record) > v.bytes.byteLength) return -1;
   const wb = v.bytes[i];
   if (!record.buffered) return wb === UNBUFFERED ? i + 1 : -1;
-  // The writer fills buffer[wb] next; buffer[wb ^ 1] is the published one (section 3.3).
+  // The writer fills buffer[wb] next; buffer[wb ^ 1] is the published one (docs/file-format.md#double-buffering).
   return wb === 0 || wb === 1 ? i + 1 + (wb ^ 1) * record.size : -1;
 }
 
@@ -203,7 +203,7 @@ function settle(
   return { settled: last, unstable: true };
 }
 
-/** Like cleanstats: the owner is named by the label that ends in `sys.pid` (section 3.6). */
+/** Like cleanstats: the owner is named by the label that ends in `sys.pid` (docs/file-format.md#default-fields). */
 function pidOf(fields: readonly MmstatsField[]): number | undefined {
   const field = fields.find((f) => f.label === 'sys.pid') ?? fields.find((f) => f.label.endsWith('sys.pid'));
   const pid = field?.value;

@@ -30,7 +30,7 @@ export interface MetricConfiguration<L extends string = string> {
   unit?: string;
   /**
    * mmstats label prefix such as `web.stats.`: field labels start with it and the Prometheus name
-   * is the prefix with non-name characters turned into `_` plus `name` (section 14.1).
+   * is the prefix with non-name characters turned into `_` plus `name` (docs/file-format.md#samples-as-labels).
    */
   prefix?: string;
 }

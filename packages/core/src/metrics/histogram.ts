@@ -18,8 +18,8 @@ export interface HistogramConfiguration<L extends string = string> extends Metri
 /**
  * A bound histogram series. Observing writes only process memory (one bucket, sum, count, a
  * dirty flag), because writing every cumulative field per observation is costly. The store publishes
- * dirty series to their mmstats fields, cumulative, one `Q` per bucket (section 14.1), within one
- * publish interval (250 ms by default) and on `sync()`/exit, as section 14.2 allows.
+ * dirty series to their mmstats fields, cumulative, one `Q` per bucket (docs/file-format.md#samples-as-labels), within one
+ * publish interval (250 ms by default) and on `sync()`/exit, as docs/file-format.md#writers allows.
  */
 export class HistogramChild {
   /**

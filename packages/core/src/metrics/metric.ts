@@ -26,7 +26,7 @@ export abstract class Metric<S extends SeriesBase = SeriesBase> implements Regis
   readonly help: string;
   readonly labelNames: readonly string[];
   readonly unit: string;
-  /** mmstats label prefix; field labels are `<prefix><sample>` (section 14.1). */
+  /** mmstats label prefix; field labels are `<prefix><sample>` (docs/file-format.md#samples-as-labels). */
   readonly prefix: string;
   abstract readonly type: MetricType;
   protected readonly store: Store;

@@ -71,7 +71,7 @@ export function invalidValue(metric: string, what: string, value: unknown, fix: 
   return new MetricsError('INVALID_VALUE', `${metric}: ${what} ${String(value)}. ${fix}`);
 }
 
-/** The mmstats label prefix turned into a Prometheus name prefix (mmstats-format.md section 14.1). */
+/** The mmstats label prefix turned into a Prometheus name prefix (docs/file-format.md#samples-as-labels). */
 export function sanitizePrefix(prefix: string): string {
   return prefix.replace(/[^a-zA-Z0-9_:]/g, '_');
 }

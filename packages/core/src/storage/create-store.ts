@@ -74,7 +74,7 @@ export function validateStorageOptions(options: unknown): void {
   if (o.app !== undefined) checkAppName(o.app, 'storage.app');
 }
 
-/** Cluster and PM2 workers restart; their totals must outlive them (section 14.8). */
+/** Cluster and PM2 workers restart; their totals must outlive them (docs/file-format.md#dead-processes). */
 export function isRestartedWorker(env: NodeJS.ProcessEnv = process.env): boolean {
   return cluster.isWorker || env.NODE_APP_INSTANCE !== undefined || env.pm_id !== undefined;
 }

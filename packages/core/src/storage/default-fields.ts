@@ -56,7 +56,7 @@ export interface DefaultField {
 }
 
 /**
- * The fields of mmstats-format.md section 3.6, in the sigs section 11.3 asks for: the one table
+ * The fields of docs/file-format.md#default-fields, in the sigs docs/file-format.md#value-types asks for: the one table
  * both registry files and typed-fields stats objects start with.
  */
 export const DEFAULT_FIELDS: readonly DefaultField[] = [
@@ -93,7 +93,7 @@ function defaultFields(id: ProcessIdentity): StaticField[] {
 
 /**
  * Appends the default fields (static, unbuffered) that every file of ours starts with, so
- * `cleanstats`-style tools find the owning process (section 14.3). False when they do not fit.
+ * `cleanstats`-style tools find the owning process (docs/file-format.md#metadata). False when they do not fit.
  */
 export function appendDefaultFields(segment: Segment, id: ProcessIdentity): boolean {
   for (const field of defaultFields(id)) {

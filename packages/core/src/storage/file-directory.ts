@@ -8,7 +8,7 @@ function ownUid(): number | undefined {
 }
 
 /**
- * The per-user default directory under the shared temp dir (section 14.5): created 0700 when
+ * The per-user default directory under the shared temp dir (docs/file-format.md#creating-a-file): created 0700 when
  * missing, and trusted only when it is a real directory (not a symlink someone planted), ours,
  * and not writable by group or others, so nobody else can swap our files.
  */

@@ -6,7 +6,7 @@ import { mmapBinding } from './mmap.js';
 /** How many numbered names (`-2`, `-3`, …) a process tries before it gives up on a new file. */
 export const NAME_ATTEMPTS = 1000;
 
-/** Default file name template (mmstats-format.md sections 11.9 and 14.5). */
+/** Default file name template (docs/file-format.md #file-names-and-directories and #creating-a-file). */
 export const DEFAULT_FILE_TEMPLATE = 'mmstats-{CMD}-{PID}-{TID}.mmstats';
 
 function uid(): number {
@@ -52,7 +52,7 @@ export function fileName(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /**
- * The `n`-th file name of this process (section 14.4): the first keeps the plain name, later ones
+ * The `n`-th file name of this process (docs/file-format.md#appending-fields): the first keeps the plain name, later ones
  * (a second registry, or the next file when one is full) get `-n` before `.mmstats`, so both
  * reader globs (`mmstats-*`, `*.mmstats`) still find them.
  */

@@ -21,7 +21,7 @@ import { fieldLabelBytes, MemoryStore, type StorageBackend, type Store } from '.
 /** Options after defaults (see StorageOptions in create-store.ts for what each means). */
 export interface FileStoreOptions {
   directory: string;
-  /** The per-user default directory: created 0700 and checked before use (section 14.5). */
+  /** The per-user default directory: created 0700 and checked before use (docs/file-format.md#creating-a-file). */
   privateDirectory: boolean;
   backend: 'auto' | 'mmap' | 'fallback';
   interval: number;
@@ -63,7 +63,7 @@ function claimPath(directory: string): string {
 }
 
 /**
- * Values in mmstats version-1 files, one writer per file (mmstats-format.md sections 11 and 14).
+ * Values in mmstats version-1 files, one writer per file (docs/file-format.md#writers-and-readers).
  * Files are made on first use; when one is full the next one starts (`-2`, `-3`, …), each with the
  * default fields and the metadata. Any failure to make a file turns new fields into plain memory,
  * with one warning: metrics never stop working because of storage.

@@ -44,7 +44,7 @@ export interface ImageFileOptions {
 let tmpCounter = 0;
 
 /**
- * Creates a complete mmstats file at `path` (mmstats-format.md sections 11.8 and 14.5): the image
+ * Creates a complete mmstats file at `path` (docs/file-format.md#creating-a-file): the image
  * is filled in memory, written whole to a temporary name that no reader glob matches (a leading
  * dot, no `.mmstats` ending), then renamed into place, so readers never see it half-made. Writing
  * every byte (not ftruncate) allocates the blocks now: a full disk fails here, with ENOSPC, rather

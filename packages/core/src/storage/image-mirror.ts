@@ -2,7 +2,7 @@ import { LITTLE_ENDIAN as LE } from '../file-format/byte-order.js';
 import { UNBUFFERED } from '../file-format/constants.js';
 import type { Segment } from '../file-format/segment.js';
 
-/** Bytes per value of a struct code we can meet in our own images (section 3.5). */
+/** Bytes per value of a struct code we can meet in our own images (docs/file-format.md#value-types). */
 function valueSize(sig: string): number {
   if (sig.endsWith('s')) return Number(sig.slice(0, -1)) || 1;
   switch (sig) {
@@ -115,7 +115,7 @@ export class ImageMirror {
     return starts;
   }
 
-  /** The record at `start` of our own image (section 3.2). */
+  /** The record at `start` of our own image (docs/file-format.md#records). */
   private record(start: number): { wb: number; size: number; buffered: boolean; next: number } {
     const { dv, u8 } = this.image;
     const sigAt = start + 2 + dv.getUint16(start, LE);

@@ -12,7 +12,7 @@ export interface Store {
   readonly backend: StorageBackend;
   /** A double-buffered numeric field, initialised to 0. */
   field(label: string, sig: NumericSig): Cell;
-  /** A static string field (`<N>s`), e.g. metadata under `mmstats.meta.` (section 14.3). */
+  /** A static string field (`<N>s`), e.g. metadata under `mmstats.meta.` (docs/file-format.md#metadata). */
   staticString(label: string, value: string): void;
   /**
    * Registers a function that copies values kept in process memory (histograms) into their
@@ -32,7 +32,7 @@ export interface Store {
   readonly files: readonly string[];
 }
 
-/** Field labels must never have a byte length that is a multiple of 256 (section 14.6). */
+/** Field labels must never have a byte length that is a multiple of 256 (docs/file-format.md#label-length). */
 export function fieldLabelBytes(label: string): Uint8Array | null {
   let bytes = encodeLabel(label);
   // Old readers test only the first length byte and would stop there: one trailing space moves

@@ -2,7 +2,7 @@ import type { NumberCodec } from './codecs.js';
 import type { FieldAccess, FieldSlot } from './field-spec.js';
 
 /**
- * A double-buffered number (mmstats-format.md sections 3.3 and 11.5): the new value goes into the
+ * A double-buffered number (docs/file-format.md#double-buffering): the new value goes into the
  * buffer readers are told not to read, `buffer[wb]`, and a one-byte store of `wb ^ 1` publishes
  * it. Readers read `buffer[wb ^ 1]`, so they never see a half-written value. On a mapping the
  * publish calls do nothing; the fallback writes the value, then the byte, in that order. Memory
@@ -25,7 +25,7 @@ export function bufferedNumber(slot: FieldSlot, codec: NumberCodec): FieldAccess
 }
 
 /**
- * A number written in place (write-buffer byte 0xFF, section 3.4): only for one-byte values,
+ * A number written in place (write-buffer byte 0xFF, docs/file-format.md#unbuffered-fields): only for one-byte values,
  * whose store cannot tear, and for static fields, which never change after creation.
  */
 export function inPlaceNumber(slot: FieldSlot, codec: NumberCodec): FieldAccess<number> {

@@ -1,7 +1,7 @@
 import { HI, LITTLE_ENDIAN as LE, LO } from '../file-format/byte-order.js';
 
 /**
- * How one struct code of mmstats-format.md section 3.5 holds a JavaScript number. Stores convert
+ * How one struct code of docs/file-format.md#value-types holds a JavaScript number. Stores convert
  * the way a C (ctypes) field does, so values behave as they did in Python: integers wrap modulo
  * 2^bits (-100 in a `I` reads back 2^32 - 100), fractions are cut toward zero, NaN and the
  * infinities store 0; `f` rounds to float32. DataView's integer setters already do exactly that.

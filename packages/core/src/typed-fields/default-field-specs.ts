@@ -20,7 +20,7 @@ function specOf(field: DefaultField, value: number | string): AnyFieldSpec {
 }
 
 /**
- * What mmstats' `MmStats` adds to `BaseMmStats` (mmstats-format.md section 3.6), under the stats
+ * What mmstats' `MmStats` adds to `BaseMmStats` (docs/file-format.md#default-fields), under the stats
  * object's label prefix as there; the runtime version takes the place of `org.python.version`.
  * `cleanstats`-style tools find the owning process through the label ending in `sys.pid`.
  */

@@ -28,11 +28,11 @@ export interface FieldAccess<T> {
 export interface FieldSpec<T, W extends boolean> {
   /** The label after the prefix; the property name when undefined. */
   readonly label: string | undefined;
-  /** Struct code written to the file (section 3.5). */
+  /** Struct code written to the file (docs/file-format.md#value-types). */
   readonly sig: string;
   /** Bytes per value. */
   readonly valueSize: number;
-  /** Double-buffered (section 3.3) or written in place (write-buffer byte 0xFF). */
+  /** Double-buffered (docs/file-format.md#double-buffering) or written in place (write-buffer byte 0xFF). */
   readonly buffered: boolean;
   readonly writable: W;
   /** Bytes of the start value, resolved when the file is made; zeros when undefined. */

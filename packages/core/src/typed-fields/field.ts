@@ -22,7 +22,7 @@ import { staticTextField, stringField } from './text.js';
 import { timerField } from './timer-field.js';
 
 /**
- * The field kinds of mmstats (mmstats-format.md section 3.5), one factory each:
+ * The field kinds of mmstats (docs/file-format.md#value-types), one factory each:
  * `field.uint()` is `UIntField()`, `field.staticText({ value })` is `StaticTextField(value=…)`.
  * One export for all of them keeps the package's top level small.
  */

@@ -21,7 +21,7 @@ export interface Layout {
 
 /**
  * The size the original's `ftruncate` gives (one page, else whole pages), except that a file is
- * never filled to its last byte: at least two zero bytes end the records (section 11.7).
+ * never filled to its last byte: at least two zero bytes end the records (docs/file-format.md#end-of-records).
  */
 export function fileSize(used: number): number {
   return Math.ceil((used + END_MARKER) / PAGE_SIZE) * PAGE_SIZE;
@@ -62,7 +62,7 @@ function labelBytes(label: string, owner: string): Uint8Array {
     throw invalid(
       `The label ${JSON.stringify(label)} of ${owner} is ${bytes.byteLength} bytes, a multiple of 256: ` +
         'mmstats 0.3.x readers test only the first length byte, take it for the end of the file and drop this field and all after it ' +
-        '(mmstats-format.md section 14.6). Make it one byte shorter or longer.',
+        '(docs/file-format.md#label-length in the mmstats repository). Make it one byte shorter or longer.',
     );
   }
   return bytes;
@@ -71,7 +71,7 @@ function labelBytes(label: string, owner: string): Uint8Array {
 /**
  * Lays out the default fields, then the declared ones in declaration order, checking that every
  * value is a field, no property clashes with the stats object's own members, and labels are valid
- * and unique (section 11.6).
+ * and unique (docs/file-format.md#field-labels).
  */
 export function planLayout(
   prefix: string,

@@ -40,7 +40,7 @@ export interface ResolvedOptions {
   labelPrefix: string;
   defaultFields: boolean;
   directory: string;
-  /** The default per-user directory: created 0700 and checked before use (section 14.5). */
+  /** The default per-user directory: created 0700 and checked before use (docs/file-format.md#creating-a-file). */
   privateDirectory: boolean;
   filename: string | undefined;
   backend: 'auto' | 'fallback';

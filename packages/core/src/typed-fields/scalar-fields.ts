@@ -54,7 +54,7 @@ export const doubleField = (options?: NumberFieldOptions) => numberField('double
 /** `ByteField`: `b` (int8), written in place: a one-byte store cannot tear. */
 export const byteField = (options?: NumberFieldOptions) => numberField('byte', CODECS.b, false, options);
 
-/** `BoolField`: `?`, one byte written in place, always exactly 0 or 1 (section 3.5). */
+/** `BoolField`: `?`, one byte written in place, always exactly 0 or 1 (docs/file-format.md#value-types). */
 export function boolField(options?: BoolFieldOptions): FieldSpec<boolean, true> {
   const label = checkLabel('bool', options);
   const initial = options?.initial;

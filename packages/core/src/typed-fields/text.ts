@@ -3,7 +3,7 @@ import { checkCount, checkLabel, type FieldOptions, type FieldSpec, invalidField
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-/** mmstats' `StringField` default size, and the size of `StaticTextField` (section 3.5). */
+/** mmstats' `StringField` default size, and the size of `StaticTextField` (docs/file-format.md#value-types). */
 export const DEFAULT_STRING_SIZE = 255;
 export const STATIC_TEXT_SIZE = 256;
 const MAX_STRING_SIZE = 1024 * 1024;
@@ -39,7 +39,7 @@ export interface StringFieldOptions extends FieldOptions {
 
 /**
  * `StringField`: `<size>s`, written in place. A reader can see a string half-written (the format
- * has no protection for it, section 3.4); it is built whole first, then copied in one call.
+ * has no protection for it, docs/file-format.md#unbuffered-fields); it is built whole first, then copied in one call.
  */
 export function stringField(options?: StringFieldOptions): FieldSpec<string, true> {
   const label = checkLabel('string', options);

@@ -6,7 +6,7 @@ import { createMmStats, field } from '../../src/fields.js';
 import { mmapBinding } from '../../src/storage/mmap.js';
 
 /**
- * mmstats-format.md section 4, byte for byte: what the real mmstats 0.8.0 writer produced
+ * docs/file-format.md#worked-example, byte for byte: what the real mmstats 0.8.0 writer produced
  * (Python 2.7.18, x86-64 Linux). Our writer must produce the same file from the same fields.
  */
 const hex = (text: string) => Buffer.from(text.replace(/\s+/g, ''), 'hex');
@@ -27,7 +27,7 @@ const BACKENDS = [
   { backend: 'fallback', option: 'fallback', skip: false },
 ] as const;
 
-// The example is little endian (x86-64); the format uses the writer's native order (section 11.2).
+// The example is little endian (x86-64); the format uses the writer's native order (docs/file-format.md#byte-order).
 describe.skipIf(endianness() !== 'LE').each(BACKENDS)(
   'golden bytes, $backend backend',
   ({ backend, option, skip }) => {
@@ -47,7 +47,7 @@ describe.skipIf(endianness() !== 'LE').each(BACKENDS)(
     }
 
     it.skipIf(skip)(
-      'section 4: status2xx = 5, last_hit = 1234.5 then 1300.25 gives the 62 bytes, then zeros to 4096',
+      'worked example (docs/file-format.md#worked-example): status2xx = 5, last_hit = 1234.5 then 1300.25 gives the 62 bytes, then zeros to 4096',
       () => {
         const stats = createMmStats({
           directory: dir,
@@ -77,7 +77,7 @@ describe.skipIf(endianness() !== 'LE').each(BACKENDS)(
     );
 
     it.skipIf(skip)(
-      'section 4: the unbuffered records, a BoolField set to True and the static sys.pid 15699',
+      'worked example (docs/file-format.md#worked-example): the unbuffered records, a BoolField set to True and the static sys.pid 15699',
       () => {
         const stats = createMmStats({
           directory: dir,

@@ -38,7 +38,7 @@ function define(registers: ReturnType<typeof processImage>['registers']) {
   };
 }
 
-/** A metadata field as our writer makes it (section 14.3): `<N>s`, N the JSON's byte length. */
+/** A metadata field as our writer makes it (docs/file-format.md#metadata): `<N>s`, N the JSON's byte length. */
 function meta(family: string, value: object) {
   const json = JSON.stringify(value);
   return unbuffered(`mmstats.meta.${family}`, `${Buffer.byteLength(json)}s`, json);

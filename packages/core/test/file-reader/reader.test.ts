@@ -45,7 +45,7 @@ function readBytes(name: string, bytes: Uint8Array) {
 }
 
 describe('readMmstatsFile: version 1 as the original writes it', () => {
-  it('reads the worked example of section 4 (62 bytes, zero fill to 4096)', () => {
+  it('reads the worked example of docs/file-format.md (62 bytes, zero fill to 4096)', () => {
     expect(WORKED_EXAMPLE.length).toBe(62);
     const bytes = new Uint8Array(4096);
     bytes.set(WORKED_EXAMPLE);
@@ -58,7 +58,7 @@ describe('readMmstatsFile: version 1 as the original writes it', () => {
     expect(file.warnings).toEqual([]);
   });
 
-  it('reads the unbuffered records of section 4 and finds the pid under a label prefix', () => {
+  it('reads the unbuffered records of the worked example and finds the pid under a label prefix', () => {
     const flag = Buffer.from('08007765622e666c616701003fff01', 'hex');
     const pid = Buffer.from('0b007765622e7379732e706964010049ff533d0000', 'hex');
     const file = ok(readBytes('web.mmstats', image([flag, pid])));
@@ -293,7 +293,7 @@ function memorySource(...versions: Uint8Array[]): ByteSource & { reads: number }
   return source;
 }
 
-describe('torn values (section 5): two reads must agree', () => {
+describe('torn values (docs/file-format.md#torn-reads): two reads must agree', () => {
   const withD = (wb: number, b0: number, b1: number) => {
     const values = new Uint8Array(16);
     values.set(pack('d', b0), 0);

@@ -125,12 +125,12 @@ describe('the private default directory', () => {
 });
 
 describe('default fields', () => {
-  it('match the bytes of section 3.6/4 (sys.pid record as the Python writer made it)', () => {
+  it('match the bytes of the default fields and the worked example (sys.pid record as the Python writer made it)', () => {
     const segment = new Segment(new ArrayBuffer(4096));
     const id = { pid: 15699, tid: 15700, uid: 1000, gid: 100, created: 1700000000.5, version: 'v20.1.0' };
     expect(appendDefaultFields(segment, id)).toBe(true);
     expect(segment.used - 1).toBe(defaultFieldsBytes(id));
-    // "07 00 sys.pid 01 00 49 ff 53 3d 00 00" (section 4 shows it with a "web." prefix).
+    // "07 00 sys.pid 01 00 49 ff 53 3d 00 00" (docs/file-format.md#worked-example shows it with a "web." prefix).
     expect([...segment.u8.subarray(1, 1 + 17)]).toEqual([
       7,
       0,

@@ -1,7 +1,7 @@
 /**
  * Builds mmstats images for reader tests without the file writer: the same `Segment` the writer
  * appends to, a `Store` over it that real Counter/Gauge/Histogram objects write through, and raw
- * byte builders for hand-made and hostile records (mmstats-format.md sections 3 and 4).
+ * byte builders for hand-made and hostile records (docs/file-format.md #records and #worked-example).
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,7 +14,7 @@ import { fieldLabelBytes, type Store } from '../../src/storage/store.js';
 
 export const PAGE = 4096;
 
-/** mmstats-format.md section 4: the first 62 bytes the real 0.8.0 writer produced; zeros follow. */
+/** docs/file-format.md#worked-example: the first 62 bytes the real 0.8.0 writer produced; zeros follow. */
 export const WORKED_EXAMPLE = Buffer.from(
   '01' +
     '0a00' +
@@ -74,7 +74,7 @@ export function pack(sig: string, value: PackValue, littleEndian = LITTLE_ENDIAN
   return out;
 }
 
-/** One record of section 3.2. `values` are the buffer(s) after the write-buffer byte. */
+/** One record of docs/file-format.md#records. `values` are the buffer(s) after the write-buffer byte. */
 export function record(
   label: string | Uint8Array,
   sig: string,
@@ -136,7 +136,7 @@ export interface ProcessFields {
   created?: number;
 }
 
-/** The default fields of section 3.6 as our writer lays them out (static, unbuffered). */
+/** The default fields of docs/file-format.md#default-fields as our writer lays them out (static, unbuffered). */
 export function appendSysFields(segment: Segment, id: ProcessFields): void {
   const statics: [string, string, Uint8Array][] = [
     ['sys.pid', 'I', pack('I', id.pid)],

@@ -92,7 +92,7 @@ describe('size', () => {
     expect([...bytes.subarray(4094)]).toEqual([0, 0]);
   });
 
-  it('grows to whole pages, never leaving the last record without its end marker (section 11.7)', () => {
+  it('grows to whole pages, never leaving the last record without its end marker (docs/file-format.md#end-of-records)', () => {
     expect(stringOf(4083).size).toBe(8192);
     expect(stringOf(10_000).size).toBe(12_288);
     expect(statSync(join(dir, 's10000.mmstats')).size).toBe(12_288);

@@ -63,7 +63,7 @@ describe('labels', () => {
     );
   });
 
-  it('with a byte length that is a multiple of 256 are refused, since old readers stop there (section 14.6)', () => {
+  it('with a byte length that is a multiple of 256 are refused, since old readers stop there (docs/file-format.md#label-length)', () => {
     refused(
       { fields: { long: field.uint({ label: 'a'.repeat(256) }) } },
       'INVALID_OPTION',

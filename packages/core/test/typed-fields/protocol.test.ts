@@ -20,7 +20,7 @@ interface Record {
   wb: number;
 }
 
-/** Records of a file as read from disk by this process: a second reader, parsing by section 3.2. */
+/** Records of a file as read from disk by this process: a second reader, parsing by docs/file-format.md#records. */
 function records(path: string): { bytes: Buffer; byLabel: Map<string, Record> } {
   const bytes = readFileSync(path);
   const byLabel = new Map<string, Record>();

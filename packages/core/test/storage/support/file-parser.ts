@@ -2,7 +2,7 @@ import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { endianness } from 'node:os';
 
 /**
- * A deliberately small, independent mmstats v1 parser (mmstats-format.md sections 3.2-3.7), so
+ * A deliberately small, independent mmstats v1 parser (docs/file-format.md#records-3.7), so
  * the storage tests check the bytes, not our own writer's idea of them.
  */
 const LE = endianness() === 'LE';
@@ -83,7 +83,7 @@ export function valuesOf(image: ParsedImage): Map<string, number | string> {
 }
 
 /**
- * Reads one buffered `d` field the way section 5 recommends: twice, accepted when the write-buffer
+ * Reads one buffered `d` field the way docs/file-format.md#torn-reads recommends: twice, accepted when the write-buffer
  * byte and the read buffer agree; undefined when it never settled within `attempts`.
  */
 export function readStableDouble(fd: number, wbOffset: number, attempts = 100): number | undefined {

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""An mmstats version-1 reader written only from docs/design mmstats-format.md (sections 3, 4,
-11 and 14.6), independent of the TypeScript reader, so that tests can check that both read the
+"""An mmstats version-1 reader written only from docs/file-format.md (records, worked example,
+writers and readers, label length), independent of the TypeScript reader, so that tests can check that both read the
 same bytes the same way.
 
 Usage: mmstats_reader.py [--byte-order native|little|big] FILE...
