@@ -20,7 +20,7 @@ interface Layout {
   records: RecordLayout[];
   /**
    * The fields last returned, updated in place at the next read: a scrape consumes a read before
-   * the next one, and not allocating an object per value and scrape halves its cost.
+   * the next one, and an object per value and scrape was most of what a scrape cost.
    */
   fields: MmstatsField[];
   /**
