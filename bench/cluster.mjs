@@ -32,6 +32,7 @@ const { values: args } = benchArgs('bench/cluster.mjs', {
     series: { type: 'string', default: '1000' },
     child: { type: 'string' },
     dir: { type: 'string' },
+    index: { type: 'string', default: '0' },
   },
 });
 const REPS = Number(args.reps ?? (args.quick ? 5 : 9));
@@ -102,14 +103,12 @@ async function oursWorker(index) {
 async function primary(variant) {
   const client = variant === 'prom' ? createRequire(import.meta.url)('prom-client') : undefined;
   const aggregator = client ? new client.AggregatorRegistry() : undefined;
-  cluster.setupPrimary({
-    exec: SCRIPT,
-    args: ['--child', `${variant}-worker`, '--series', String(SERIES), '--dir', args.dir ?? ''],
-  });
+  const workerArgs = ['--child', `${variant}-worker`, '--series', String(SERIES), '--dir', args.dir ?? ''];
   const workers = [];
   await Promise.all(
     Array.from({ length: WORKERS }, (_, index) => {
-      const worker = cluster.fork({ BENCH_WORKER_INDEX: String(index) });
+      cluster.setupPrimary({ exec: SCRIPT, args: [...workerArgs, '--index', String(index)] });
+      const worker = cluster.fork();
       workers.push(worker);
       return new Promise((resolve) => worker.once('message', resolve));
     }),
@@ -140,7 +139,7 @@ async function primary(variant) {
 }
 
 if (args.child === 'prom-worker') await promWorker();
-else if (args.child === 'ours-worker') await oursWorker(Number(process.env.BENCH_WORKER_INDEX));
+else if (args.child === 'ours-worker') await oursWorker(Number(args.index));
 else if (args.child === 'prom' || args.child === 'ours') await primary(args.child);
 else await parent();
 

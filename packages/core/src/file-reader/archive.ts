@@ -1,9 +1,9 @@
 import { statSync, unlinkSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import { PAGE_SIZE } from '../file-format/constants.js';
 import { Segment } from '../file-format/segment.js';
-import { APP_LABEL, appSlug, ownStartTime, START_LABEL } from '../storage/app-identity.js';
+import { APP_LABEL, ownStartTime, START_LABEL } from '../storage/app-identity.js';
 import { createImageFile } from '../storage/image-file.js';
 import { fieldLabelBytes } from '../storage/store.js';
 import { filesToFamilies } from './aggregate.js';
