@@ -13,7 +13,7 @@ import { bundleServer } from './support/bundle.js';
 import { DEAD_PID, writeProcessFile } from './support/dead-files.js';
 
 const root = tempDirectory('archive');
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+afterAll(() => rmSync(root, { recursive: true, force: true, maxRetries: 20, retryDelay: 50 }));
 
 function render(directory: string, app: string, fold = true): string {
   return renderExposition(appFamilies(directory, app, { fold }), 'text');

@@ -25,7 +25,7 @@ beforeAll(() => {
   script = bundleServer(root);
   counting = bundleServer(root, 'counting-cluster');
 });
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+afterAll(() => rmSync(root, { recursive: true, force: true, maxRetries: 20, retryDelay: 50 }));
 
 function running(pid: number): boolean {
   try {
@@ -62,7 +62,7 @@ describe('node:cluster', () => {
       expect(mmstatsFiles(directory)).toHaveLength(5);
     } finally {
       await stopCluster(cluster.child);
-      rmSync(directory, { recursive: true, force: true });
+      rmSync(directory, { recursive: true, force: true, maxRetries: 20, retryDelay: 50 });
     }
   });
 
@@ -119,7 +119,10 @@ describe('node:cluster', () => {
       expect(after).toBeLessThan(Math.max(before * 3, before + 10));
     } finally {
       await stopCluster(primary);
-      rmSync(directory, { recursive: true, force: true });
+      // Workers archive their files as they exit, which may be after their primary has gone.
+      const pids = primary.messages.map((m) => m.ready as number);
+      await expect.poll(() => pids.filter(running).length, { timeout: 20_000 }).toBe(0);
+      rmSync(directory, { recursive: true, force: true, maxRetries: 20, retryDelay: 50 });
     }
   }, 240_000);
 });

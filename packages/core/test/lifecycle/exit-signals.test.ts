@@ -11,7 +11,7 @@ let script = '';
 beforeAll(() => {
   script = bundleServer(root);
 });
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+afterAll(() => rmSync(root, { recursive: true, force: true, maxRetries: 20, retryDelay: 50 }));
 
 type Handler = 'none' | 'close' | 'exit-code';
 

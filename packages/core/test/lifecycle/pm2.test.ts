@@ -97,7 +97,7 @@ describe('under real PM2 (cluster mode, PM2_HOME in a temp directory)', () => {
   afterAll(async () => {
     await pm2('delete', 'all').catch(() => {});
     await killDaemon();
-    rmSync(root, { recursive: true, force: true });
+    rmSync(root, { recursive: true, force: true, maxRetries: 20, retryDelay: 50 });
   }, 60_000);
 
   it('two apps with two instances each see only their own requests, and only their own gauges', async () => {

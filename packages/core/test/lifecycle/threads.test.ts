@@ -14,7 +14,7 @@ let script = '';
 beforeAll(() => {
   script = bundleServer(root, 'threads');
 });
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+afterAll(() => rmSync(root, { recursive: true, force: true, maxRetries: 20, retryDelay: 50 }));
 
 const total = (text: string) => Number(/^jobs_total (\S+)$/m.exec(text)?.[1]);
 
@@ -48,7 +48,7 @@ describe('worker_threads', () => {
       expect(total(renderExposition(appFamilies(directory, app), 'text'))).toBe(31);
     } finally {
       await stop(child);
-      rmSync(directory, { recursive: true, force: true });
+      rmSync(directory, { recursive: true, force: true, maxRetries: 20, retryDelay: 50 });
     }
   });
 });
