@@ -99,12 +99,34 @@ export async function startCluster(
   return { child, port: ready[0]!.listening as number, listening };
 }
 
-/** Sends SIGTERM to a primary, which stops its workers and exits; SIGKILL after `ms`. */
+/**
+ * Sends SIGTERM to a primary, which stops its workers and exits (SIGKILL after `ms`), then waits
+ * for every worker it reported: workers archive their files as they exit, which can be after
+ * their primary has gone (they end with it: node:cluster workers exit when their channel closes).
+ */
 export async function stopCluster(child: Child, ms = 5000): Promise<void> {
   if (child.process.exitCode === null && child.process.signalCode === null) child.process.kill('SIGTERM');
   const timer = setTimeout(() => child.process.kill('SIGKILL'), ms);
   await child.exited;
   clearTimeout(timer);
+  const workers = child.messages
+    .map((m) => (typeof m.ready === 'number' ? m.ready : m.pid))
+    .filter((pid): pid is number => typeof pid === 'number');
+  const deadline = Date.now() + ms;
+  while (workers.some(running)) {
+    // Not killed here: by now such a PID may name an unrelated process.
+    if (Date.now() > deadline) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 const ROUTES = ['/a', '/missing', '/fail'] as const;
