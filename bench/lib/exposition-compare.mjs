@@ -5,7 +5,8 @@
 function samples(text) {
   const out = new Map();
   for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
+    // Our registry's own health families (mmstats_storage_info, …) have no prom-client twin.
+    if (line === '' || line.startsWith('#') || line.startsWith('mmstats_')) continue;
     const match = /^([^{ ]+)(?:\{(.*)\})? (\S+)$/.exec(line);
     if (match === null) throw new Error(`Unparseable exposition line: ${line}`);
     const labels = [...(match[2] ?? '').matchAll(/([a-zA-Z_]\w*)="((?:[^"\\]|\\.)*)"/g)]

@@ -181,6 +181,10 @@ export function mmstats(options?: ExpressMetricsOptions): ExpressMetricsMiddlewa
   };
   const account = (req: Request, res: Response): void => {
     if (!instrumentation.isEndpoint(req.url)) count(req, res);
+    // Another spelling of the endpoint (`/%6detrics`, `http://host/metrics`): Express's router
+    // compares raw paths, so hand it the plain one, and it reaches the endpoint behind whatever
+    // the app put before it, as the plain one does.
+    else req.url = instrumentation.endpointUrl(req.url);
   };
 
   // What is left of the middleware once the accounting moved into the app (see moveIntoApp).

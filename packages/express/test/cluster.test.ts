@@ -54,6 +54,17 @@ describe('a Node cluster: /metrics in any worker shows the sum over every worker
 
   it('counts requests served by both workers in every scrape, with one gauge series per live worker', async () => {
     await waitFor(async () => (onlinePids().length === 2 ? true : undefined), 10_000, 'two workers');
+    // 'online' means forked, not listening: until both listen, the primary hands every connection
+    // to the one that does (a loaded machine made this test fail).
+    const listening = new Set<string>();
+    await waitFor(
+      async () => {
+        listening.add((await fresh('/pid')).body);
+        return listening.size === 2 ? true : undefined;
+      },
+      10_000,
+      'two workers listening',
+    );
     // Round-robin scheduling spreads these over both workers.
     const answeredBy = new Set<string>();
     for (let i = 0; i < 40; i++) {

@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type HttpInstrumentation, type HttpMetricsOptions, instrumentHttp } from '@mmstats/core/http';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
@@ -50,7 +51,22 @@ const plugin: FastifyPluginAsync<FastifyMetricsOptions> = async (fastify, option
   const sized = metrics.wantsSizes;
   const routeOf = routeReader();
 
-  const tracker = instrumentation.createTracker<FastifyReply>((reply, _res, status, start) => {
+  /** What the slot holds from the server's request event until onRequest names the reply. */
+  const routerAnswered = Symbol('mmstats.routerAnswered');
+  const tracker = instrumentation.createTracker<FastifyReply>((reply, res, status, start) => {
+    if ((reply as unknown) === routerAnswered) {
+      // No route ran: the router refused the URL. Counted like any unmatched request.
+      const raw = res.req;
+      metrics.end(
+        undefined as unknown as FastifyRequest,
+        raw?.method ?? 'GET',
+        undefined,
+        status,
+        start,
+        sized ? { request: raw, response: res } : undefined,
+      );
+      return;
+    }
     const request = reply.request;
     const raw = request.raw;
     metrics.end(
@@ -63,13 +79,34 @@ const plugin: FastifyPluginAsync<FastifyMetricsOptions> = async (fastify, option
     );
   });
 
-  // One onRequest hook; the end of the response, or the client leaving first (which onResponse
-  // never sees, fastify#6208), comes from the tracker, with no listener per request.
-  fastify.addHook('onRequest', (request, reply, next) => {
-    const url = request.raw.url ?? '/';
-    if (!instrumentation.isEndpoint(url) && !instrumentation.isExcluded(url, request)) {
-      tracker.track(request.raw, reply.raw, reply, metrics.begin());
+  // Fastify answers some requests in its router, before any hook runs: a bad percent-encoding
+  // (400) or an over-long parameter (414). So tracking starts when the server emits the request,
+  // ahead of Fastify's own listener; onRequest then names the reply, or stops tracking the
+  // endpoint and excluded requests. The end of the response, or the client leaving first (which
+  // onResponse never sees, fastify#6208), comes from the tracker, with no listener per request.
+  fastify.server?.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
+    // Counted in flight only once tracked: a pipelined request finds the slot busy, and onRequest
+    // tracks it instead.
+    if (tracker.trackInSlot(req, res, routerAnswered as unknown as FastifyReply, 0)) {
+      const slot = instrumentation.slotOf(req);
+      if (slot !== undefined) slot.start = metrics.begin();
     }
+  });
+
+  fastify.addHook('onRequest', (request, reply, next) => {
+    const raw = request.raw;
+    const slot = instrumentation.slotOf(raw);
+    const url = raw.url ?? '/';
+    // Served by our route under any spelling the router accepts (`/%6detrics`, absolute form).
+    const skip =
+      (instrumentation.path !== null && routeOf(request) === instrumentation.path) ||
+      instrumentation.isExcluded(url, request);
+    if (slot !== undefined && slot.ctx === routerAnswered) {
+      if (skip) {
+        instrumentation.untrack(raw);
+        metrics.cancel();
+      } else slot.ctx = reply;
+    } else if (!skip) tracker.track(raw, reply.raw, reply, metrics.begin());
     next();
   });
 

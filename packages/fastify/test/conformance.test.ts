@@ -1,4 +1,4 @@
-import { runConformance } from '@mmstats/test-utils';
+import { type ConformanceRoutes, runConformance, runHostileRequests } from '@mmstats/test-utils';
 import fastify5 from 'fastify';
 import fastify4 from 'fastify4';
 import { startApp } from './app.js';
@@ -7,5 +7,11 @@ for (const [name, framework] of [
   ['Fastify 5', fastify5],
   ['Fastify 4', fastify4],
 ] as const) {
-  runConformance({ name, start: (options, routes) => startApp(framework, options, routes) });
+  const target = {
+    name,
+    start: (options: Record<string, unknown> | undefined, routes: ConformanceRoutes) =>
+      startApp(framework, options, routes),
+  };
+  runConformance(target);
+  runHostileRequests(target);
 }

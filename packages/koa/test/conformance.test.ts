@@ -1,4 +1,9 @@
-import { listenOnLoopback, runConformance } from '@mmstats/test-utils';
+import {
+  type ConformanceRoutes,
+  listenOnLoopback,
+  runConformance,
+  runHostileRequests,
+} from '@mmstats/test-utils';
 import koa3 from 'koa';
 import koa2 from 'koa2';
 import { buildApp } from './app.js';
@@ -7,8 +12,11 @@ for (const [name, framework] of [
   ['Koa 3', koa3],
   ['Koa 2', koa2],
 ] as const) {
-  runConformance({
+  const target = {
     name,
-    start: async (options, routes) => listenOnLoopback(buildApp(framework, options, routes)),
-  });
+    start: async (options: Record<string, unknown> | undefined, routes: ConformanceRoutes) =>
+      listenOnLoopback(buildApp(framework, options, routes)),
+  };
+  runConformance(target);
+  runHostileRequests(target);
 }

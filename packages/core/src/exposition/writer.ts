@@ -39,6 +39,14 @@ export class ExpositionWriter {
     }
   }
 
+  /**
+   * The bytes written, as UTF-8, without a copy: for a writer that is not reused. A big scrape
+   * then never becomes one long string, whose creation and re-encoding hold the event loop.
+   */
+  toBuffer(): Buffer {
+    return this.buffer.subarray(0, this.used);
+  }
+
   toString(): string {
     return this.buffer.toString(this.wide ? 'utf8' : 'latin1', 0, this.used);
   }

@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import type { FamilySnapshot, MetricType, Sample } from '../exposition/model.js';
 import { type ExpositionFormat, renderExposition } from '../exposition/render.js';
+import { SLICE_ITEMS, Slicer } from '../exposition/slicer.js';
 import { type ParsedFieldLabel, parseFieldLabel, renderPairs } from '../file-format/field-label.js';
 import { escapeLabelValue } from '../metrics/labels.js';
 import { METRIC_NAME } from '../metrics/validation.js';
@@ -41,52 +42,235 @@ const DEFAULT_FIELD = /(^|\.)(sys\.[A-Za-z_]+|org\.[A-Za-z_]+\.version)$/;
 export interface FilesToFamiliesOptions {
   /** Whether a file's gauge and untyped series are shown; default all. Counters and histograms always count. */
   gaugesOf?: (file: MmstatsFile) => boolean;
+  /**
+   * Told about what was left out and why: a whole file (`field` undefined) whose counter or
+   * histogram holds a value no such metric can hold, or one record repeated in a file.
+   */
+  onSkip?: (path: string, reason: string, field?: string) => void;
   /** Only the files of this application (their `mmstats.app` field); default every file. */
   app?: string;
+}
+
+/** The files of `options.app`, or all of them. */
+function ofApp(files: readonly MmstatsFile[], app: string | undefined): readonly MmstatsFile[] {
+  return app === undefined ? files : files.filter((file) => appOf(file) === app);
 }
 
 export function filesToFamilies(
   all: readonly MmstatsFile[],
   options: FilesToFamiliesOptions = {},
 ): FamilySnapshot[] {
-  const { app } = options;
-  const files = app === undefined ? all : all.filter((file) => appOf(file) === app);
-  const metas = collectMeta(files);
-  const families = new Map<string, Family>();
-  const family = (name: string, meta: Meta) => {
-    let f = families.get(name);
-    if (f === undefined) {
-      f = { name, meta, samples: new Map(), histograms: new Map() };
-      families.set(name, f);
-    }
-    return f;
-  };
-  // Every process of a program has the same labels: place each label once, then only add values.
-  const placements = new Map<string, Placement | null>();
+  const files = ofApp(all, options.app);
+  const builder = new FamiliesBuilder(options);
+  for (const file of files) builder.meta(file, 0, file.fields.length);
   files.forEach((file, fileIndex) => {
-    const writer = writerOf(file);
-    const gauges = options.gaugesOf?.(file) ?? true;
-    for (const field of file.fields) {
-      if (typeof field.value === 'string') {
-        const meta = field.label.startsWith(META_PREFIX)
-          ? metas.get(field.label.slice(META_PREFIX.length))
-          : undefined;
-        if (meta !== undefined) family(field.label.slice(META_PREFIX.length), meta);
+    if (builder.check(file, 0, file.fields.length)) builder.add(file, fileIndex, 0, file.fields.length);
+  });
+  return builder.snapshots();
+}
+
+/**
+ * `filesToFamilies`, done in slices of a few milliseconds with the event loop free in between
+ * (what the cluster view serves): for an exposition of many series, built in the serving process.
+ */
+export async function filesToFamiliesInSlices(
+  all: readonly MmstatsFile[],
+  options: FilesToFamiliesOptions = {},
+  slicer: Slicer = new Slicer(),
+  /** Files built from this process's memory: nothing there can be corrupt, so they are not checked. */
+  trusted?: MmstatsFile,
+  cache?: PlacementCache,
+): Promise<FamilySnapshot[]> {
+  const files = ofApp(all, options.app);
+  const builder = new FamiliesBuilder(options);
+  const sliced = async (file: MmstatsFile, step: (from: number, to: number) => unknown) => {
+    for (let from = 0; from < file.fields.length; from += SLICE_ITEMS) {
+      if (step(from, from + SLICE_ITEMS) === false) return false;
+      if (slicer.due(SLICE_ITEMS)) await slicer.pause();
+    }
+    return true;
+  };
+  for (const file of files) await sliced(file, (from, to) => builder.meta(file, from, to));
+  if (cache !== undefined) builder.useCache(cache);
+  for (const [fileIndex, file] of files.entries()) {
+    if (file === trusted || (await sliced(file, (from, to) => builder.check(file, from, to))))
+      await sliced(file, (from, to) => builder.add(file, fileIndex, from, to));
+  }
+  return builder.snapshotsInSlices(slicer);
+}
+
+/**
+ * What a counter or histogram sample of a file cannot hold, or null: such a value means the file
+ * is corrupt, and summing it would make a wrong total (NaN, a negative or a fractional count).
+ */
+function impossible(placement: Placement, value: number): string | null {
+  const { meta, suffix } = placement;
+  if (meta.type === 'counter') {
+    if (!Number.isFinite(value) || value < 0) return `counter value ${value} (must be finite and >= 0)`;
+    // Past 2^53 a double no longer counts by one: such a total is a corrupt byte, not a count.
+    if (value > Number.MAX_SAFE_INTEGER)
+      return `counter value ${value} (beyond 2^53, where counts are no longer exact)`;
+  } else if (meta.type === 'histogram') {
+    if (suffix === '_sum') {
+      if (!Number.isFinite(value)) return `histogram sum ${value} (must be finite)`;
+    } else if (!Number.isSafeInteger(value) || value < 0) {
+      return `histogram ${suffix.slice(1)} ${value} (must be a whole number >= 0, below 2^53)`;
+    }
+  }
+  return null;
+}
+
+let builds = 0;
+const MAX_CACHED_PLACEMENTS = 1_000_000;
+
+/** Placements kept between builds (see FamiliesBuilder.useCache); opaque to callers. */
+export class PlacementCache {
+  signature = '';
+  readonly map = new Map<string, Placement | null>();
+}
+
+/** Builds families file by file, field range by field range (see filesToFamilies for the rules). */
+class FamiliesBuilder {
+  private readonly metas = new Map<string, Meta>();
+  private readonly families = new Map<string, Family>();
+  // Every process of a program has the same labels: place each label once, then only add values.
+  private placements = new Map<string, Placement | null>();
+  private readonly build = ++builds;
+  /** Numeric labels already seen in the file being checked: a repeated one is skipped. */
+  private seen = new Set<string>();
+  private seenFile: MmstatsFile | undefined;
+  private repeated = new Set<number>();
+  private writerFile: MmstatsFile | undefined;
+  private writer: Writer | undefined;
+  private gauges = true;
+
+  constructor(private readonly options: FilesToFamiliesOptions) {}
+
+  /** Collects the metadata of `file.fields[from, to)`. */
+  meta(file: MmstatsFile, from: number, to: number): void {
+    collectMetaInto(this.metas, file, from, to);
+  }
+
+  /** Checks `file.fields[from, to)`; false (and the file skipped) when one holds an impossible value. */
+  check(file: MmstatsFile, from: number, to: number): boolean {
+    if (this.seenFile !== file) {
+      this.seenFile = file;
+      this.seen = new Set();
+      this.repeated = new Set();
+    }
+    const end = Math.min(to, file.fields.length);
+    for (let i = from; i < end; i++) {
+      const field = file.fields[i]!;
+      if (typeof field.value === 'string') continue;
+      if (this.seen.has(field.label)) {
+        this.repeated.add(i);
+        this.options.onSkip?.(
+          file.path,
+          'the record is repeated in the file: only the first copy counts',
+          field.label,
+        );
         continue;
       }
-      let placement = placements.get(field.label);
-      if (placement === undefined) {
-        placement = place(field.label, metas);
-        placements.set(field.label, placement);
+      this.seen.add(field.label);
+      const placement = this.placementOf(field.label);
+      if (placement === null) continue;
+      const value = typeof field.value === 'boolean' ? Number(field.value) : field.value;
+      const reason = impossible(placement, value);
+      if (reason !== null) {
+        this.options.onSkip?.(
+          file.path,
+          `${JSON.stringify(field.label)} holds ${reason}: the file is corrupt`,
+        );
+        return false;
       }
+    }
+    return true;
+  }
+
+  /** Adds the values of `file.fields[from, to)`; `check` must have passed over the whole file first. */
+  add(file: MmstatsFile, fileIndex: number, from: number, to: number): void {
+    // Once per file, not per slice: finding `sys.tid` scans the file's fields.
+    if (this.writerFile !== file) {
+      this.writerFile = file;
+      this.writer = writerOf(file);
+      this.gauges = this.options.gaugesOf?.(file) ?? true;
+    }
+    const writer = this.writer!;
+    const gauges = this.gauges;
+    const end = Math.min(to, file.fields.length);
+    const repeated = this.seenFile === file ? this.repeated : new Set<number>();
+    for (let i = from; i < end; i++) {
+      const field = file.fields[i]!;
+      if (typeof field.value === 'string') {
+        const meta = field.label.startsWith(META_PREFIX)
+          ? this.metas.get(field.label.slice(META_PREFIX.length))
+          : undefined;
+        if (meta !== undefined) this.family(field.label.slice(META_PREFIX.length), meta);
+        continue;
+      }
+      if (repeated.has(i)) continue;
+      const placement = this.placementOf(field.label);
       if (placement === null) continue;
       const value = typeof field.value === 'boolean' ? Number(field.value) : field.value;
       if (!gauges && placement.meta.type !== 'counter' && placement.meta.type !== 'histogram') continue;
-      placement.target ??= family(placement.family, placement.meta);
-      addValue(placement.target, placement, value, fileIndex, writer);
+      if (placement.build !== this.build) {
+        placement.target = this.family(placement.family, placement.meta);
+        placement.build = this.build;
+      }
+      const target = placement.target!;
+      addValue(target, placement, value, fileIndex, writer);
     }
-  });
-  return [...families.values()].map(toSnapshot);
+  }
+
+  snapshots(): FamilySnapshot[] {
+    return [...this.families.values()].map(toSnapshot);
+  }
+
+  async snapshotsInSlices(slicer: Slicer): Promise<FamilySnapshot[]> {
+    const out: FamilySnapshot[] = [];
+    for (const family of this.families.values()) {
+      const samples = [...family.samples.values()];
+      for (const series of family.histograms.values()) {
+        samples.push(...histogramSamples(series));
+        if (slicer.due(16)) await slicer.pause();
+      }
+      const { name, meta } = family;
+      out.push({ name, help: meta.help, type: meta.type, unit: meta.unit, samples });
+    }
+    return out;
+  }
+
+  /**
+   * Uses `cache` for placements from now on: kept by the caller from build to build (the cluster
+   * view, scrape after scrape), so labels are parsed once, not at every scrape. Call after the
+   * metadata is collected; the cache is emptied when the metadata changed.
+   */
+  useCache(cache: PlacementCache): void {
+    const signature = JSON.stringify([...this.metas]);
+    if (cache.signature !== signature || cache.map.size > MAX_CACHED_PLACEMENTS) {
+      cache.map.clear();
+      cache.signature = signature;
+    }
+    this.placements = cache.map;
+  }
+
+  private placementOf(label: string): Placement | null {
+    let placement = this.placements.get(label);
+    if (placement === undefined) {
+      placement = place(label, this.metas);
+      this.placements.set(label, placement);
+    }
+    return placement;
+  }
+
+  private family(name: string, meta: Meta): Family {
+    let f = this.families.get(name);
+    if (f === undefined) {
+      f = { name, meta, samples: new Map(), histograms: new Map() };
+      this.families.set(name, f);
+    }
+    return f;
+  }
 }
 
 /** `renderExposition(filesToFamilies(…))` over every file the targets name; unreadable files are left out. */
@@ -98,19 +282,17 @@ export function renderMmstatsFiles(
   return renderExposition(filesToFamilies(readMmstatsDirectory(targets, options).files, options), format);
 }
 
-function collectMeta(files: readonly MmstatsFile[]): Map<string, Meta> {
-  const metas = new Map<string, Meta>();
-  for (const file of files) {
-    for (const field of file.fields) {
-      if (!field.label.startsWith(META_PREFIX) || typeof field.value !== 'string') continue;
-      const name = field.label.slice(META_PREFIX.length);
-      const meta = parseMeta(field.value);
-      // A writer appends a changed static string again, so the later one is current; processes of
-      // one program all write the same metadata, so which file comes last does not matter.
-      if (meta !== null && METRIC_NAME.test(name)) metas.set(name, meta);
-    }
+function collectMetaInto(metas: Map<string, Meta>, file: MmstatsFile, from: number, to: number): void {
+  const end = Math.min(to, file.fields.length);
+  for (let i = from; i < end; i++) {
+    const field = file.fields[i]!;
+    if (typeof field.value !== 'string' || !field.label.startsWith(META_PREFIX)) continue;
+    const name = field.label.slice(META_PREFIX.length);
+    const meta = parseMeta(field.value);
+    // A writer appends a changed static string again, so the later one is current; processes of
+    // one program all write the same metadata, so which file comes last does not matter.
+    if (meta !== null && METRIC_NAME.test(name)) metas.set(name, meta);
   }
-  return metas;
 }
 
 function parseMeta(json: string): Meta | null {
@@ -153,46 +335,14 @@ interface Placement {
   tidName: string | undefined;
   /** The family, found on first use. */
   target?: Family;
-}
-
-/** A label taken apart once: what placing it needs, whatever the metadata says. */
-interface LabelParts {
-  parsed: ParsedFieldLabel;
-  /** Rendered pairs, all of them and without `le`. */
-  all: string;
-  withoutLe: string;
-  le: string | undefined;
-  hasPid: boolean;
-  hasTid: boolean;
-}
-
-/** Scrapes meet the same labels every time: each is parsed once (bounded, for churning series). */
-const labelParts = new Map<string, LabelParts>();
-const MAX_PARSED = 100_000;
-
-function partsOf(label: string): LabelParts {
-  let parts = labelParts.get(label);
-  if (parts === undefined) {
-    if (labelParts.size >= MAX_PARSED) labelParts.clear();
-    const parsed = parseFieldLabel(label);
-    const names = new Set(parsed.pairs.map(([k]) => k));
-    parts = {
-      parsed,
-      all: renderPairs(parsed.pairs),
-      withoutLe: renderPairs(parsed.pairs.filter(([k]) => k !== 'le')),
-      le: parsed.pairs.find(([k]) => k === 'le')?.[1],
-      hasPid: names.has('pid'),
-      hasTid: names.has('tid'),
-    };
-    labelParts.set(label, parts);
-  }
-  return parts;
+  /** The build `target` belongs to: a placement kept across builds finds its family again. */
+  build?: number;
 }
 
 function place(label: string, metas: Map<string, Meta>): Placement | null {
   if (label.startsWith(META_PREFIX)) return null;
-  const parts = partsOf(label);
-  const { name, suffix } = classify(parts.parsed, metas);
+  const parsed = parseFieldLabel(label);
+  const { name, suffix } = classify(parsed, metas);
   let meta = metas.get(name);
   if (meta === undefined) {
     // Only a field no metadata claims can be a default field: `app.sys.load` may be a real gauge.
@@ -201,14 +351,16 @@ function place(label: string, metas: Map<string, Meta>): Placement | null {
   }
   // A histogram's own name without a suffix is no sample of it: nothing valid to export.
   if (meta.type === 'histogram' && suffix === '') return null;
+  const histogram = meta.type === 'histogram';
+  const names = new Set(parsed.pairs.map(([k]) => k));
   return {
     family: name,
     meta,
     suffix,
-    labels: meta.type === 'histogram' ? parts.withoutLe : parts.all,
-    le: suffix === '_bucket' ? parts.le : undefined,
-    pidName: parts.hasPid ? 'mmstats_pid' : 'pid',
-    tidName: parts.hasTid ? undefined : 'tid',
+    labels: renderPairs(histogram ? parsed.pairs.filter(([k]) => k !== 'le') : parsed.pairs),
+    le: suffix === '_bucket' ? parsed.pairs.find(([k]) => k === 'le')?.[1] : undefined,
+    pidName: names.has('pid') ? 'mmstats_pid' : 'pid',
+    tidName: names.has('tid') ? undefined : 'tid',
   };
 }
 

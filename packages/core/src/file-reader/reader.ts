@@ -1,4 +1,5 @@
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import { MetricsError } from '../errors.js';
 import { LITTLE_ENDIAN } from '../file-format/byte-order.js';
 import { UNBUFFERED } from '../file-format/constants.js';
@@ -43,6 +44,8 @@ export interface MmstatsReadOptions {
   maxRereads?: number;
   /** Larger files are skipped rather than read; default 64 MiB. */
   maxBytes?: number;
+  /** A file whose reading takes longer is skipped rather than waited for; default 2000 ms. */
+  maxMilliseconds?: number;
 }
 
 /** Positional reads of one open file; a test can hand in its own to change bytes between reads. */
@@ -60,6 +63,7 @@ interface View {
 }
 
 const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
+const DEFAULT_MAX_MILLISECONDS = 2000;
 
 /**
  * Reads one mmstats file with plain reads, never a mapping: a writer truncating or re-creating its
@@ -110,14 +114,23 @@ export function readMmstatsSource(
     checkOptions(options).byteOrder === undefined || options.byteOrder === 'native'
       ? LITTLE_ENDIAN
       : options.byteOrder === 'little';
+  const began = performance.now();
+  const maxMilliseconds = options.maxMilliseconds ?? DEFAULT_MAX_MILLISECONDS;
+  const tooSlow = (): MmstatsReadFailure => ({
+    ok: false,
+    path,
+    reason: `reading took longer than maxMilliseconds (${maxMilliseconds} ms)`,
+  });
   const first = view(source.read(0, source.size), 0);
   const layout = parseLayout(first.bytes, littleEndian);
   if (!layout.ok) return { ok: false, path, reason: layout.reason };
+  if (performance.now() - began > maxMilliseconds) return tooSlow();
   const second = view(source.read(0, first.bytes.byteLength), 0);
   const maxRereads = options.maxRereads ?? 5;
   const fields: MmstatsField[] = [];
   const warnings: string[] = [];
-  for (const record of layout.records) {
+  for (const [i, record] of layout.records.entries()) {
+    if ((i & 1023) === 1023 && performance.now() - began > maxMilliseconds) return tooSlow();
     const { settled, unstable } = settle(record, first, second, source, maxRereads);
     const at = valueOffset(settled, record);
     const decoded = decodeValue(settled.bytes, settled.dv, at, record.kind, record.size, littleEndian);
@@ -136,7 +149,13 @@ export function readMmstatsSource(
 }
 
 function checkOptions(options: MmstatsReadOptions): MmstatsReadOptions {
-  const { byteOrder, maxRereads, maxBytes } = options;
+  const { byteOrder, maxRereads, maxBytes, maxMilliseconds } = options;
+  if (maxMilliseconds !== undefined && !(typeof maxMilliseconds === 'number' && maxMilliseconds > 0)) {
+    throw new MetricsError(
+      'INVALID_OPTION',
+      `maxMilliseconds ${String(maxMilliseconds)}: use a number of milliseconds > 0.`,
+    );
+  }
   if (byteOrder !== undefined && byteOrder !== 'native' && byteOrder !== 'little' && byteOrder !== 'big') {
     throw new MetricsError(
       'INVALID_OPTION',

@@ -3,11 +3,14 @@ import { negotiate } from '../exposition/negotiation.js';
 import type { Registry } from '../metrics/registry.js';
 import type { MetricsAuth } from './options.js';
 
-/** What a framework writes back: status, headers and a body, whatever happened. */
+/**
+ * What a framework writes back: status, headers and a body, whatever happened. A scrape's body
+ * is UTF-8 bytes (a Buffer), so a big exposition is never made into one string; errors are text.
+ */
 export interface MetricsResponse {
   status: number;
   headers: Record<string, string>;
-  body: string;
+  body: string | Buffer;
 }
 
 /** The parts of a request the endpoint looks at; `req` is handed to an auth predicate. */
@@ -19,7 +22,8 @@ export interface MetricsRequest<Req = unknown> {
 }
 
 export interface MetricsEndpointOptions<Req = unknown> {
-  registry: Pick<Registry, 'metrics'>;
+  /** A Registry, `clusterMetrics(registry)`, or anything with `metrics(format)`. */
+  registry: Pick<Registry, 'metrics'> & Partial<Pick<Registry, 'renderInSlices'>>;
   auth?: MetricsAuth<Req> | null;
 }
 
@@ -104,7 +108,11 @@ export function createMetricsEndpoint<Req = unknown>(
       const refused = await authorize(auth, request);
       if (refused !== null) return refused;
       const { format, contentType } = negotiate(request.accept);
-      const body = await registry.metrics(format);
+      // A registry renders in slices here, so a big scrape does not stall the requests being served.
+      const body =
+        registry.renderInSlices !== undefined
+          ? await registry.renderInSlices(format)
+          : await registry.metrics(format);
       return { status: 200, headers: { 'content-type': contentType, 'cache-control': 'no-store' }, body };
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);

@@ -45,8 +45,11 @@ export interface HttpMetricsOptions<Req = unknown> {
   registry?: Registry;
   /** Storage of the registry the adapter creates when `registry` is not given; `false` = memory only. */
   storage?: StorageOptions | false;
-  /** Default process metrics (`process_cpu_seconds_total`, …) on the registry. Default true. */
-  processMetrics?: boolean;
+  /**
+   * Default process metrics (`process_cpu_seconds_total`, …) on the registry. Default true.
+   * `{ names: 'promtool' }`: with names that pass `promtool check metrics` (see collectDefaultMetrics).
+   */
+  processMetrics?: boolean | { names?: 'prom-client' | 'promtool' };
   /** `status` label: the class (`2XX`, default) or the exact code (`200`). */
   statusCodes?: 'class' | 'exact';
   /** `http_request_size_bytes`, from the request's Content-Length (requests without one are not observed). */
@@ -74,6 +77,7 @@ export interface ResolvedHttpOptions<Req = unknown> {
   customLabels: CustomLabels<Req> | null;
   registry: Registry;
   processMetrics: boolean;
+  processMetricNames: 'prom-client' | 'promtool';
   statusCodes: 'class' | 'exact';
   requestSizes: readonly number[] | null;
   responseSizes: readonly number[] | null;
@@ -238,6 +242,27 @@ function resolveBoolean(adapter: string, name: string, value: unknown, fallback:
   throw invalid(adapter, `${name} must be true or false, got ${JSON.stringify(value)}.`);
 }
 
+function resolveProcessMetrics(
+  adapter: string,
+  value: unknown,
+): { processMetrics: boolean; processMetricNames: 'prom-client' | 'promtool' } {
+  if (value !== null && typeof value === 'object') {
+    const names = (value as { names?: unknown }).names ?? 'prom-client';
+    const unknown = Object.keys(value).filter((key) => key !== 'names');
+    if ((names !== 'prom-client' && names !== 'promtool') || unknown.length > 0) {
+      throw invalid(
+        adapter,
+        `processMetrics must be true, false or { names: 'prom-client' | 'promtool' }, got ${JSON.stringify(value)}.`,
+      );
+    }
+    return { processMetrics: true, processMetricNames: names };
+  }
+  return {
+    processMetrics: resolveBoolean(adapter, 'processMetrics', value, true),
+    processMetricNames: 'prom-client',
+  };
+}
+
 function resolveUnmatched(adapter: string, value: unknown): string {
   if (value === undefined) return DEFAULT_UNMATCHED_ROUTE;
   if (typeof value === 'string' && value !== '') return value;
@@ -277,7 +302,7 @@ export function resolveHttpOptions<Req>(
     ...resolveExclude<Req>(adapter, o.exclude),
     customLabels: resolveCustomLabels<Req>(adapter, o.customLabels),
     registry: resolveRegistry(adapter, o.registry, o.storage),
-    processMetrics: resolveBoolean(adapter, 'processMetrics', o.processMetrics, true),
+    ...resolveProcessMetrics(adapter, o.processMetrics),
     statusCodes: resolveChoice(adapter, 'statusCodes', o.statusCodes, ['class', 'exact']),
     requestSizes: resolveSizes(adapter, 'requestSizes', o.requestSizes),
     responseSizes: resolveSizes(adapter, 'responseSizes', o.responseSizes),

@@ -168,6 +168,11 @@ export class HttpMetrics<Req = unknown> {
     return performance.now();
   }
 
+  /** A request `begin()` counted turned out not to be one to record (the endpoint, an excluded path). */
+  cancel(): void {
+    this.inFlight.addD(-1);
+  }
+
   /**
    * The request is over: `status` is the status sent, or CLIENT_CLOSED_REQUEST when the client
    * left first; `route` is the matched template, undefined when no route matched. Never throws.
@@ -258,6 +263,8 @@ export class HttpMetrics<Req = unknown> {
   /** The custom label values of a request, guarded: a throwing callback gives "" for each. */
   private customValues(req: Req): string[] {
     const custom = this.custom!;
+    // No framework request (Fastify's router answered before routing): nothing to read labels from.
+    if (req === undefined) return custom.names.map(() => '');
     let record: Record<string, unknown> | undefined;
     try {
       record = custom.values(req);
@@ -283,7 +290,10 @@ export class HttpMetrics<Req = unknown> {
       this.requestSize?.labels(...values) ?? null,
       this.responseSize?.labels(...values) ?? null,
     );
-    parent.set(key, series);
+    // A label set refused by the cardinality limit is not kept here either: custom label values
+    // (a tenant header, say) would otherwise grow this cache without bound.
+    if (!this.requests.isOverflow(series.requests) && !this.duration.isOverflow(series.duration))
+      parent.set(key, series);
     return series;
   }
 

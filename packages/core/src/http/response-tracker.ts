@@ -108,6 +108,41 @@ export class ResponseTracker<Ctx> {
   }
 
   /**
+   * Tracks `req` in its connection's slot when the slot is free (HTTP/1 on a node:http server, not
+   * pipelined); false otherwise, with nothing tracked. For adapters that must start tracking before
+   * the framework has looked at the request (Fastify answers some requests in its router).
+   */
+  trackInSlot(req: IncomingMessage, res: ServerResponse, ctx: Ctx, start: number): boolean {
+    const socket = req.socket as SlottedSocket | null;
+    if (socket === null || socket.destroyed || req.httpVersionMajor !== 1 || !isServerConnection(socket))
+      return false;
+    let slot = socket[kSlot];
+    if (slot === undefined) {
+      slot = new ResponseSlot();
+      socket[kSlot] = slot;
+      socket.once('close', onSocketClose);
+    }
+    if (slot.res !== null) return false;
+    slot.done = this.done as ResponseDone<unknown>;
+    slot.req = req;
+    slot.res = res;
+    slot.ctx = ctx;
+    slot.start = start;
+    return true;
+  }
+
+  /** Stops tracking `req` without reporting it (it turned out to be the endpoint, or excluded). */
+  static untrack(req: IncomingMessage): boolean {
+    const slot = ResponseTracker.slotOf(req);
+    if (slot === undefined) return false;
+    slot.res = null;
+    slot.done = null;
+    slot.req = null;
+    slot.ctx = undefined;
+    return true;
+  }
+
+  /**
    * For the requests the slot cannot serve: two listeners on the response. 'finish' reports the
    * status sent; 'close' without a finish first, a client that left. (Mock responses such as
    * light-my-request's emit 'finish' without ever becoming `writableFinished`.)

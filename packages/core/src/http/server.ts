@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { MetricsError } from '../errors.js';
 import { clusterMetrics } from '../file-reader/cluster-metrics.js';
 import type { Registry } from '../metrics/registry.js';
-import { createMetricsEndpoint, isPath } from './endpoint.js';
+import { createMetricsEndpoint } from './endpoint.js';
+import { isEndpointTarget } from './endpoint-path.js';
 import { type MetricsAuth, resolveHttpOptions } from './options.js';
 
 export interface MetricsServerOptions {
@@ -85,7 +86,7 @@ export async function startMetricsServer(options: MetricsServerOptions = {}): Pr
     auth: resolved.auth,
   });
   const server = createServer((req, res) => {
-    if (!isPath(req.url ?? '/', path)) {
+    if (!isEndpointTarget(req.url ?? '/', path)) {
       res
         .writeHead(404, { 'content-type': 'text/plain; charset=utf-8' })
         .end(`Not found: metrics are at ${path}\n`);

@@ -33,6 +33,11 @@ export interface MetricConfiguration<L extends string = string> {
    * is the prefix with non-name characters turned into `_` plus `name` (docs/file-format.md#samples-as-labels).
    */
   prefix?: string;
+  /**
+   * Label sets this metric keeps (default: its registry's, else 2000); later new ones fold into
+   * one series whose labels are all `__overflow__`. `Infinity` for no limit.
+   */
+  cardinalityLimit?: number;
 }
 
 export type LabelValues<L extends string> = Partial<Record<L, LabelValue>>;
@@ -40,6 +45,8 @@ export type LabelValues<L extends string> = Partial<Record<L, LabelValue>>;
 /** What a metric needs of a registry, so that two copies of core interoperate. */
 export interface RegistryLike {
   readonly store: Store;
+  /** Default label-set limit of the metrics that join it first. */
+  readonly cardinalityLimit?: number;
   registerMetric(metric: RegisteredMetric): void;
   assertCanRegister(metric: RegisteredMetric): void;
 }
@@ -51,8 +58,20 @@ export interface RegisteredMetric {
   readonly type: MetricType;
   readonly labelNames: readonly string[];
   sampleNames(): string[];
+  /** Recordings whose label set was refused because the metric was at its cardinality limit. */
+  readonly refusedLabelSets?: number;
   collect(): void | Promise<void>;
   render(writer: ExpositionWriter, om: boolean): void;
+  /** Rendering in slices (absent on metrics of other copies of core, which render whole). */
+  seriesForRender?(): readonly unknown[];
+  renderPart?(
+    writer: ExpositionWriter,
+    om: boolean,
+    list: readonly unknown[],
+    from: number,
+    to: number,
+  ): void;
+  samplesPart?(list: readonly unknown[], from: number, to: number, out: FamilySnapshot['samples']): void;
   get(): MetricJSON;
   snapshot(): FamilySnapshot;
   reset(): void;

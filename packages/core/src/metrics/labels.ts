@@ -103,6 +103,15 @@ function normalise(metric: string, name: string, value: unknown): string {
   );
 }
 
+/** The value every label of the overflow series takes (as OpenTelemetry's `otel.metric.overflow`). */
+export const OVERFLOW_LABEL_VALUE = '__overflow__';
+
+/** Series per metric unless the metric or its registry says otherwise: OpenTelemetry's default. */
+export const DEFAULT_CARDINALITY_LIMIT = 2000;
+
+/** Called when a label set is refused because the metric is at its limit; `first` on the first one. */
+export type RefusedLabelSet = (first: boolean) => void;
+
 /**
  * Finds the series of a label set without building a string key: a trie of Maps in declared
  * label order, so a hit costs one Map lookup per label. Misses, number values and mistakes take
@@ -112,11 +121,21 @@ export class SeriesIndex<T> {
   private readonly root = new Node<T>();
   private readonly list: T[] = [];
   private readonly valuesOf = new Map<T, string[]>();
+  private overflowSeries: T | undefined;
+  /** Label sets refused since the metric reached its limit (each recording with one counts). */
+  refused = 0;
 
+  /**
+   * `limit`: label sets kept; later new ones fold into one overflow series whose every label is
+   * OVERFLOW_LABEL_VALUE, and `onRefused` is told. Checked only when a label set is new, so the
+   * lookup of a known one costs the same.
+   */
   constructor(
     private readonly metric: string,
     private readonly names: readonly string[],
     private readonly create: (values: string[]) => T,
+    private readonly limit: number = Number.POSITIVE_INFINITY,
+    private readonly onRefused?: RefusedLabelSet,
   ) {
     this.get = compileGet<T>(names, this.root, (labels) => this.slowGet(labels));
   }
@@ -160,12 +179,14 @@ export class SeriesIndex<T> {
     if (series === undefined) return undefined;
     // Aliases (number keys) point at the same series: drop every key that does.
     node.deleteValue(series);
+    if (series === this.overflowSeries) this.overflowSeries = undefined;
     this.list.splice(this.list.indexOf(series), 1);
     this.valuesOf.delete(series);
     return series;
   }
 
   clear(): void {
+    this.overflowSeries = undefined;
     this.root.clear();
     this.list.length = 0;
     this.valuesOf.clear();
@@ -198,13 +219,49 @@ export class SeriesIndex<T> {
     return this.names.map((name) => normalise(this.metric, name, labels[name]));
   }
 
+  /** Whether `series` is the one that refused label sets fold into. */
+  isOverflow(series: T): boolean {
+    return series === this.overflowSeries;
+  }
+
+  private find(values: readonly string[]): T | undefined {
+    let node: Node<T> | T | undefined = this.root;
+    for (const value of values) {
+      node = (node as Node<T>).get(value);
+      if (node === undefined) return undefined;
+    }
+    return node as T;
+  }
+
+  private refuse(): T {
+    this.refused++;
+    try {
+      this.onRefused?.(this.refused === 1);
+    } catch {
+      // Only a warning and a count: recording goes on.
+    }
+    if (this.overflowSeries === undefined) {
+      const marker = this.names.map(() => OVERFLOW_LABEL_VALUE);
+      this.overflowSeries = this.find(marker) ?? this.insert(marker, marker);
+    }
+    return this.overflowSeries;
+  }
+
   private slowGet(labels: Labels): T {
     const values = this.check(labels);
     // A metric without labels has exactly one series.
     if (values.length === 0) return this.list[0] ?? this.add(values);
+    if (this.list.length >= this.limit && this.find(values) === undefined) return this.refuse();
+    return this.insert(values, labels);
+  }
+
+  /** The series of `values`, created when missing; `labels` as given, for the number aliases. */
+  private insert(values: string[], labels: Labels | readonly string[]): T {
+    const given = labels as Record<string | number, unknown>;
+    const positional = Array.isArray(labels);
     let node: Node<T> = this.root;
     for (let i = 0; i < values.length; i++) {
-      const raw = labels[this.names[i]!];
+      const raw = positional ? given[i] : given[this.names[i]!];
       const last = i === values.length - 1;
       let next = node.get(values[i]);
       if (next === undefined) {

@@ -3,8 +3,9 @@ import type { FamilySnapshot, MetricType, Sample } from '../exposition/model.js'
 import { exposedFamilyName, familyHeader } from '../exposition/render.js';
 import { type ExpositionWriter, isAscii } from '../exposition/writer.js';
 import { MemoryStore, type Store } from '../storage/store.js';
+import { checkCardinalityLimit } from './cardinality.js';
 import type { MetricConfiguration, MetricJSON, RegisteredMetric, RegistryLike } from './contracts.js';
-import { type Labels, renderLabelPairs, SeriesIndex } from './labels.js';
+import { DEFAULT_CARDINALITY_LIMIT, type Labels, renderLabelPairs, SeriesIndex } from './labels.js';
 import { defaultRegistry } from './registry.js';
 import { sanitizePrefix, validateHelp, validateLabelNames, validateMetricName } from './validation.js';
 
@@ -16,6 +17,14 @@ export interface SeriesBase {
 }
 
 let orphanStore: Store | undefined;
+
+function warnCardinality(name: string, limit: number): void {
+  process.emitWarning(
+    `@mmstats/core: ${name} reached its limit of ${limit} label sets; new label sets are counted in the series whose labels are all "__overflow__", and refused ones in mmstats_series_refused_total{metric="${name}"}. ` +
+      'Fix: drop unbounded values (user ids, raw paths, tenants from headers) from its labels, or raise cardinalityLimit on the metric or its registry.',
+    { code: 'MMSTATS_CARDINALITY' },
+  );
+}
 
 /**
  * Common ground of Counter, Gauge and Histogram: validation, registration, the series index and
@@ -75,10 +84,30 @@ export abstract class Metric<S extends SeriesBase = SeriesBase> implements Regis
     for (const registry of registers) registry.assertCanRegister(this);
     orphanStore ??= new MemoryStore();
     this.store = registers[0]?.store ?? orphanStore;
-    this.series = new SeriesIndex(this.name, this.labelNames, (values) =>
-      this.createSeries(values, renderLabelPairs(this.labelNames, values)),
+    const limit =
+      checkCardinalityLimit(this.name, config.cardinalityLimit) ??
+      registers[0]?.cardinalityLimit ??
+      DEFAULT_CARDINALITY_LIMIT;
+    this.series = new SeriesIndex(
+      this.name,
+      this.labelNames,
+      (values) => this.createSeries(values, renderLabelPairs(this.labelNames, values)),
+      limit,
+      (first) => {
+        if (first) warnCardinality(this.name, limit);
+      },
     );
     for (const registry of registers) registry.registerMetric(this);
+  }
+
+  /** Recordings whose label set was refused because this metric was at its cardinality limit. */
+  get refusedLabelSets(): number {
+    return this.series.refused;
+  }
+
+  /** @internal Whether a bound child is the overflow series (refused label sets fold into it). */
+  isOverflow(child: unknown): boolean {
+    return this.series.isOverflow(child as S);
   }
 
   /** Call at the end of a subclass constructor, once its own fields are set. */
@@ -162,11 +191,40 @@ export abstract class Metric<S extends SeriesBase = SeriesBase> implements Regis
    * gives, without building a sample object per line.
    */
   render(writer: ExpositionWriter, om: boolean): void {
+    const all = this.series.all();
+    this.renderPart(writer, om, all, 0, all.length);
+  }
+
+  /**
+   * @internal For rendering in slices: the series as they are now, copied, so that every slice
+   * works on one list (a series removed or added meanwhile cannot be written twice or skipped).
+   */
+  seriesForRender(): readonly unknown[] {
+    return this.series.all().slice();
+  }
+
+  /** @internal Writes the family header when `from` is 0, then `list[from, to)` (from `seriesForRender`). */
+  renderPart(
+    writer: ExpositionWriter,
+    om: boolean,
+    list: readonly unknown[],
+    from: number,
+    to: number,
+  ): void {
     const name = exposedFamilyName(this.name, this.type, om);
-    const header = familyHeader(name, this.help, this.type, this.unit, om);
-    writer.write(header, this.helpAscii);
+    if (from === 0) writer.write(familyHeader(name, this.help, this.type, this.unit, om), this.helpAscii);
     const sampleName = om && this.type === 'counter' ? `${name}_total` : name;
-    for (const series of this.series.all()) writer.write(this.seriesText(series, sampleName), series.ascii);
+    const end = Math.min(to, list.length);
+    for (let i = from; i < end; i++) {
+      const series = list[i] as S;
+      writer.write(this.seriesText(series, sampleName), series.ascii);
+    }
+  }
+
+  /** @internal The samples of `list[from, to)` (from `seriesForRender`), appended to `out`. */
+  samplesPart(list: readonly unknown[], from: number, to: number, out: Sample[]): void {
+    const end = Math.min(to, list.length);
+    for (let i = from; i < end; i++) this.samplesOf(list[i] as S, out);
   }
 
   /** prom-client's `get()`: values with their labels as objects. */

@@ -1,18 +1,27 @@
 import { MetricsError } from '../errors.js';
+import type { FamilySnapshot } from '../exposition/model.js';
 import {
   contentTypeOf,
   type ExpositionFormat,
+  exposedFamilyName,
+  familyHeader,
   OPENMETRICS_CONTENT_TYPE,
   PROMETHEUS_CONTENT_TYPE,
+  sampleLine,
 } from '../exposition/render.js';
-import { ExpositionWriter } from '../exposition/writer.js';
+import { Slicer } from '../exposition/slicer.js';
+import { ExpositionWriter, isAscii } from '../exposition/writer.js';
 import { createStore, type StorageOptions, validateStorageOptions } from '../storage/create-store.js';
 import type { StorageBackend, Store } from '../storage/store.js';
+import { checkCardinalityLimit } from './cardinality.js';
 import type { RegisteredMetric as Metric, MetricJSON, RegistryLike } from './contracts.js';
+import { HEALTH_FAMILY_NAMES, healthFamilies } from './health-metrics.js';
 
 export interface RegistryOptions {
   /** mmstats file storage; `false` keeps values in process memory only. */
   storage?: StorageOptions | false;
+  /** Label sets each metric of this registry keeps unless it sets its own; default 2000. */
+  cardinalityLimit?: number;
 }
 
 /** A metric class as `getOrCreate` needs it. */
@@ -40,8 +49,19 @@ export class Registry implements RegistryLike {
   private lastScrapeBytes = 0;
   private scrapeBuffer: Buffer | undefined;
 
+  readonly cardinalityLimit: number | undefined;
+
   constructor(private readonly options: RegistryOptions = {}) {
     validateStorageOptions(options.storage);
+    this.cardinalityLimit = checkCardinalityLimit('Registry', options.cardinalityLimit);
+  }
+
+  /**
+   * @internal The registry's own health families (storage backend, file liveness, storage
+   * errors, refused label sets), written after the application's metrics.
+   */
+  healthFamilies(): FamilySnapshot[] {
+    return healthFamilies(this.storeInstance, this.byName.values());
   }
 
   /** Created on first use, so a registry that never holds a metric never creates a file. */
@@ -74,6 +94,12 @@ export class Registry implements RegistryLike {
         .map((n) => this.sampleOwner.get(n))
         .find((m) => m !== undefined && m !== metric);
     if (existing === metric) return;
+    if (HEALTH_FAMILY_NAMES.has(metric.name)) {
+      throw new MetricsError(
+        'DUPLICATE_METRIC',
+        `Cannot register ${describe(metric)}: "${metric.name}" is one of the registry's own health metrics, which every scrape already shows. Choose another name.`,
+      );
+    }
     if (clash !== undefined) {
       throw new MetricsError(
         'DUPLICATE_METRIC',
@@ -175,12 +201,50 @@ export class Registry implements RegistryLike {
         this.scrapeBuffer,
       );
       for (const metric of this.byName.values()) metric.render(writer, om);
+      writeFamilies(writer, this.healthFamilies(), om);
       if (om) writer.write('# EOF\n', true);
       this.lastScrapeBytes = writer.bytes;
       this.scrapeBuffer = writer.storage.length <= KEEP_SCRAPE_BUFFER ? writer.storage : undefined;
       return writer.toString();
     };
     return pending.length === 0 ? render() : Promise.all(pending).then(render);
+  }
+
+  /**
+   * The same text as `metrics()`, rendered in slices: at most a few milliseconds of work at a
+   * time, yielding to the event loop in between, so a scrape of many series never stalls the
+   * requests being served.
+   */
+  async metricsInSlices(format: ExpositionFormat = this.format): Promise<string> {
+    return (await this.renderInSlices(format)).toString('utf8');
+  }
+
+  /**
+   * `metricsInSlices` as UTF-8 bytes, which is what the metrics endpoint sends: a big scrape is
+   * never turned into one long string (whose creation alone holds the loop for tens of ms).
+   */
+  async renderInSlices(format: ExpositionFormat = this.format): Promise<Buffer> {
+    await Promise.all(Array.from(this.byName.values(), (m) => m.collect()));
+    const om = format === 'openmetrics';
+    // Not the kept buffer: another scrape may be writing into it while this one is paused.
+    const writer = new ExpositionWriter(this.lastScrapeBytes + (this.lastScrapeBytes >>> 3));
+    const slicer = new Slicer();
+    for (const metric of [...this.byName.values()]) {
+      if (metric.seriesForRender === undefined || metric.renderPart === undefined) {
+        metric.render(writer, om);
+        continue;
+      }
+      const list = metric.seriesForRender();
+      const step = 64;
+      for (let from = 0; from === 0 || from < list.length; from += step) {
+        metric.renderPart(writer, om, list, from, from + step);
+        if (slicer.due(step)) await slicer.pause();
+      }
+    }
+    writeFamilies(writer, this.healthFamilies(), om);
+    if (om) writer.write('# EOF\n', true);
+    this.lastScrapeBytes = writer.bytes;
+    return writer.toBuffer();
   }
 
   async getMetricsAsJSON(): Promise<MetricJSON[]> {
@@ -204,6 +268,21 @@ export class Registry implements RegistryLike {
     for (const registry of registries)
       for (const metric of registry.byName.values()) merged.registerMetric(metric);
     return merged;
+  }
+}
+
+/** Writes snapshot families the way the metrics write themselves. */
+function writeFamilies(writer: ExpositionWriter, families: readonly FamilySnapshot[], om: boolean): void {
+  for (const family of families) {
+    const name = exposedFamilyName(family.name, family.type, om);
+    writer.write(familyHeader(name, family.help, family.type, family.unit, om), isAscii(family.help));
+    const sampleName = om && family.type === 'counter' ? `${name}_total` : name;
+    for (const sample of family.samples) {
+      writer.write(
+        sampleLine(sampleName + sample.suffix, sample.labels, sample.value),
+        isAscii(sample.labels),
+      );
+    }
   }
 }
 

@@ -56,8 +56,10 @@ function byTypeAndTotal(
       },
     }),
   );
-  // A gauge named `_total`, as in prom-client: dashboards query this name.
-  const total = new Gauge(declare(ctx, `nodejs_active_${what}_total`, `Total number of active ${help}.`));
+  // A gauge named `_total`, as in prom-client: dashboards query this name. promtool rejects a
+  // gauge so named, hence the other spelling on request.
+  const suffix = ctx.names === 'promtool' ? '_all' : '_total';
+  const total = new Gauge(declare(ctx, `nodejs_active_${what}${suffix}`, `Total number of active ${help}.`));
   return [byType, total];
 }
 

@@ -24,6 +24,13 @@ export interface DefaultMetricsOptions {
   gcDurationBuckets?: number[];
   /** Constant labels added to every series, e.g. { app: 'checkout' }. */
   labels?: Record<string, string>;
+  /**
+   * `'prom-client'` (default): prom-client's names, `nodejs_active_handles_total` and the like
+   * among them, gauges that `promtool check metrics` rejects for their `_total`. `'promtool'`:
+   * those three are named `nodejs_active_{handles,requests,resources}_all` instead, and every
+   * name passes promtool's lint.
+   */
+  names?: 'prom-client' | 'promtool';
 }
 
 const GROUPS: readonly ((ctx: DefaultMetricsContext) => DefaultMetricsGroup)[] = [
@@ -55,6 +62,14 @@ function contextOf(registry: Registry, options: DefaultMetricsOptions): DefaultM
   if (!Number.isInteger(precision) || precision < 1) {
     throw option('eventLoopMonitoringPrecision is', precision, 'Pass a whole number of milliseconds >= 1.');
   }
+  const names = options.names ?? 'prom-client';
+  if (names !== 'prom-client' && names !== 'promtool') {
+    throw option(
+      'names is',
+      names,
+      'Pass "prom-client" (prom-client\'s names, the default) or "promtool" (names promtool accepts).',
+    );
+  }
   const labels: Labels = {};
   for (const [name, value] of Object.entries(options.labels ?? {})) {
     if (typeof value !== 'string') {
@@ -68,6 +83,7 @@ function contextOf(registry: Registry, options: DefaultMetricsOptions): DefaultM
     labels: Object.freeze(labels),
     eventLoopMonitoringPrecision: precision,
     gcDurationBuckets: options.gcDurationBuckets,
+    names,
   };
 }
 

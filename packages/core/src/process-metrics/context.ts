@@ -10,6 +10,8 @@ export interface DefaultMetricsContext {
   /** The `labels` option, copied and frozen: added to every series. */
   readonly labels: Readonly<Labels>;
   readonly eventLoopMonitoringPrecision: number;
+  /** Which names the totals of active handles, requests and resources get (see DefaultMetricsOptions). */
+  readonly names?: 'prom-client' | 'promtool';
   readonly gcDurationBuckets: readonly number[] | undefined;
 }
 

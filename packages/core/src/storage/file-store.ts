@@ -16,6 +16,7 @@ import { fileName, NAME_ATTEMPTS, numberedFileName } from './file-names.js';
 import { createImageFile, type ImageFile } from './image-file.js';
 import { mmapBinding, mmapUnavailableReason } from './mmap.js';
 import { closeAtExit, OpenFiles } from './open-files.js';
+import { FileWatch, type StorageStatus } from './storage-health.js';
 import { fieldLabelBytes, MemoryStore, type StorageBackend, type Store } from './store.js';
 
 /** Options after defaults (see StorageOptions in create-store.ts for what each means). */
@@ -78,8 +79,15 @@ export class FileStore implements Store {
   private identity: ProcessIdentity | undefined;
   private timer: NodeJS.Timeout | undefined;
   private untrack: (() => void) | undefined;
-  private warned = false;
+  /** Warnings already given, by kind: each kind of trouble is logged once per store. */
+  private readonly warned = new Set<string>();
   private closed = false;
+  private readonly watch = new FileWatch();
+  private errorCount = 0;
+  private labelTooLong = 0;
+  private oversized: MemoryStore | undefined;
+  /** A write failed and has not succeeded since: the file shows older values than memory. */
+  private writeFailing = false;
 
   constructor(private readonly options: FileStoreOptions) {
     this.open = new OpenFiles(options.removeOnExit);
@@ -97,12 +105,22 @@ export class FileStore implements Store {
     return this.options.backend !== 'fallback' && mmapBinding() !== null ? 'mmap' : 'fallback';
   }
 
+  /** The application these files belong to (`mmstats.app`), which the cluster view groups by. */
+  get app(): string {
+    return this.options.app;
+  }
+
+  get directory(): string {
+    return this.options.directory;
+  }
+
   get files(): readonly string[] {
     return this.open.paths();
   }
 
   field(label: string, sig: NumericSig): Cell {
-    const bytes = fieldLabelBytes(label) ?? fieldLabelBytes(label.slice(0, 1000))!;
+    const bytes = fieldLabelBytes(label);
+    if (bytes === null) return this.tooLong(label, sig);
     if (this.memory === undefined) {
       const cell =
         this.current?.segment.appendNumeric(bytes, sig) ??
@@ -123,6 +141,33 @@ export class FileStore implements Store {
     this.nextFile(0);
   }
 
+  /**
+   * Counted failures and whether the file still gets every value. Also notices a file that was
+   * removed or replaced since the last look (a deleted directory, a tmp cleaner), which nothing
+   * else reports: counted once and logged once.
+   */
+  status(): StorageStatus {
+    if (!this.closed) {
+      const lost = this.watch.newlyLost();
+      if (lost.length > 0) {
+        this.errorCount += lost.length;
+        this.warn(
+          'lost',
+          `the mmstats file ${lost.join(', ')} was removed or replaced while this process was writing it. ` +
+            "This process's /metrics still serves every value, from memory, but other processes and mmstats readers no longer see them. " +
+            'Fix: keep tmp cleaners and deploys away from that directory (storage.directory or MMSTATS_PATH); the file comes back when the process restarts.',
+        );
+      }
+    }
+    const live =
+      !this.closed &&
+      this.memory === undefined &&
+      this.current !== undefined &&
+      !this.writeFailing &&
+      !this.watch.anyLost;
+    return { errors: this.errorCount, live, memoryOnlyFields: this.labelTooLong };
+  }
+
   addPublisher(publish: () => void): void {
     this.publishers.push(publish);
     this.startTimer();
@@ -140,6 +185,8 @@ export class FileStore implements Store {
       try {
         file.sync();
       } catch (error) {
+        this.errorCount++;
+        this.writeFailing = true;
         throw new MetricsError(
           'STORAGE',
           `Cannot write ${file.path}: ${(error as Error).message}. Free space or fix the permissions of ${this.options.directory}; values are still correct in process memory.`,
@@ -156,6 +203,23 @@ export class FileStore implements Store {
     this.open.close();
     this.untrack?.();
     this.memory ??= new MemoryStore();
+  }
+
+  /**
+   * A field whose label cannot be stored (over 64 KiB, the format's limit) stays in memory: cut
+   * short it would name another series in the file, or merge with one. This process's /metrics
+   * still shows it; the file leaves it out, counted.
+   */
+  private tooLong(label: string, sig: NumericSig): Cell {
+    this.labelTooLong++;
+    this.warn(
+      'label',
+      `a series label of ${label.length} characters (${label.slice(0, 60)}…) is longer than an mmstats field label can be (64 KiB). ` +
+        "The series is kept in process memory and shown by this process's /metrics, but left out of its file (counted in mmstats_storage_fields_memory_only). " +
+        'Fix: keep label values short; long values such as raw URLs or payloads make unbounded series.',
+    );
+    this.oversized ??= new MemoryStore();
+    return this.oversized.field(label, sig);
   }
 
   private inMemory(): MemoryStore {
@@ -179,6 +243,7 @@ export class FileStore implements Store {
       );
       this.current = file;
       this.open.add(file);
+      this.watch.remember(path);
       this.untrack ??= closeAtExit(this, this.open);
       if (file.backend === 'fallback') this.startTimer();
       return file;
@@ -194,6 +259,7 @@ export class FileStore implements Store {
     else checkChosenDirectory(directory);
     if (this.options.backend === 'mmap' && mmapBinding() === null) {
       this.warn(
+        'binding',
         `storage backend "mmap" was asked for, but the native binding is not available (${mmapUnavailableReason()}). ` +
           'Using the "fallback" backend (values flushed to the file every interval). Rebuild with `npm rebuild @mmstats/core` (needs a C compiler), or ask for backend "auto".',
       );
@@ -215,16 +281,18 @@ export class FileStore implements Store {
 
   private fail(error: Error): void {
     this.memory ??= new MemoryStore();
+    this.errorCount++;
     this.warn(
+      'files',
       `cannot write mmstats files in "${this.options.directory}": ${error.message.replace(/\.$/, '')}. ` +
-        'Metrics keep working, but new series live in process memory only and no other process can read them. ' +
+        "Metrics keep working, and this process's /metrics serves every value, but new series live in process memory only and no other process can read them. " +
         'Fix: make that directory exist and be writable by this user with free space, or set the storage.directory option or MMSTATS_PATH to one that is; storage: false or MMSTATS_STORAGE=memory turns files off without this warning.',
     );
   }
 
-  private warn(message: string): void {
-    if (this.warned) return;
-    this.warned = true;
+  private warn(kind: string, message: string): void {
+    if (this.warned.has(kind)) return;
+    this.warned.add(kind);
     process.emitWarning(`@mmstats/core: ${message}`, { code: STORAGE_WARNING });
   }
 
@@ -246,8 +314,12 @@ export class FileStore implements Store {
     this.publish();
     try {
       this.open.flush();
+      this.writeFailing = false;
     } catch (error) {
+      this.errorCount++;
+      this.writeFailing = true;
       this.warn(
+        'write',
         `cannot update the mmstats files in "${this.options.directory}": ${(error as Error).message}. ` +
           'Values stay correct in process memory; readers see the last values written. Free space or fix the permissions of that directory.',
       );

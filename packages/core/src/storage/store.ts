@@ -1,5 +1,6 @@
 import type { Cell } from '../file-format/cell.js';
 import { encodeLabel, type NumericSig, Segment } from '../file-format/segment.js';
+import type { StorageStatus } from './storage-health.js';
 
 /** Where a registry keeps its values: plain memory, a shared file mapping, or memory flushed to a file. */
 export type StorageBackend = 'memory' | 'mmap' | 'fallback';
@@ -21,15 +22,19 @@ export interface Store {
   addPublisher(publish: () => void): void;
   /** Makes current values durable (msync for mmap, a write for the fallback); no-op in memory. */
   sync(): void;
-  /**
-   * Puts current values where readers see them (histograms published, fallback files written),
-   * without making them durable: what a scrape of the files needs first, at a fraction of `sync`.
-   */
-  flush(): void;
   /** Stops timers, flushes, and (for files) removes the files of this process unless kept. */
   close(): void;
   /** Files written by this store, first one first; empty in memory. */
   readonly files: readonly string[];
+  /**
+   * File stores only: publishes histograms and writes fallback files now, without making them
+   * durable (no msync or fsync, which can hold the loop); failures are counted, not thrown.
+   */
+  flush?(): void;
+  /** File stores only: the directory of the files (whether or not they could be made). */
+  readonly directory?: string;
+  /** File stores only: counted failures and whether the file gets every value. */
+  status?(): StorageStatus;
 }
 
 /** Field labels must never have a byte length that is a multiple of 256 (docs/file-format.md#label-length). */
