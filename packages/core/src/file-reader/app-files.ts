@@ -1,5 +1,5 @@
 import { readdirSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { APP_LABEL, appSlug, START_LABEL } from '../storage/app-identity.js';
 import type { MmstatsSkippedFile } from './discover.js';
 import { appOf, fileKey, stringField } from './file-identity.js';
@@ -98,14 +98,20 @@ const LOCKED_READ_WAIT_MS = 1000;
  * (and left out here); when a fold completed in between, the whole look is taken again, and after
  * a few such looks once more under the archive's lock.
  */
-export function readAppFiles(directory: string, app: string, options: MmstatsReadOptions = {}): AppFiles {
-  let files = readOnce(directory, app, options);
-  for (let i = 1; i < READ_ATTEMPTS && files.stale; i++) files = readOnce(directory, app, options);
+export function readAppFiles(
+  directory: string,
+  app: string,
+  options: MmstatsReadOptions = {},
+  /** Paths (resolved) not to read at all: the caller's own files, which it has from memory. */
+  skip: ReadonlySet<string> = new Set(),
+): AppFiles {
+  let files = readOnce(directory, app, options, skip);
+  for (let i = 1; i < READ_ATTEMPTS && files.stale; i++) files = readOnce(directory, app, options, skip);
   if (!files.stale) return files.result;
   // Folds keep completing while we read: read under the archive's lock, where none can.
   const lock = lockArchive(archiveLockPath(directory, app), LOCKED_READ_WAIT_MS);
   try {
-    return readOnce(directory, app, options).result;
+    return readOnce(directory, app, options, skip).result;
   } finally {
     lock?.release();
   }
@@ -125,6 +131,7 @@ function readOnce(
   directory: string,
   app: string,
   options: MmstatsReadOptions,
+  skip: ReadonlySet<string>,
 ): { result: AppFiles; stale: boolean } {
   const before = archiveState(readArchive(directory, app, options)).generation;
   const { paths, missing } = listDirectory(directory);
@@ -132,7 +139,7 @@ function readOnce(
   const mine: MmstatsFile[] = [];
   const skipped = [...missing];
   for (const path of paths) {
-    if (isArchivePath(path)) continue;
+    if (isArchivePath(path) || skip.has(resolve(path))) continue;
     const result = read(path);
     if (!result.ok) {
       // A file removed since the listing was folded or cleaned: nothing to report.

@@ -55,10 +55,10 @@ export function appFamilies(
 }
 
 /** The app's files, dead ones folded into the archive first when `fold` (and nobody else folds). */
-function appFiles(directory: string, app: string, fold: boolean): AppFiles {
-  const files = readAppFiles(directory, app);
+function appFiles(directory: string, app: string, fold: boolean, skip?: ReadonlySet<string>): AppFiles {
+  const files = readAppFiles(directory, app, {}, skip);
   if (!fold || (files.dead.length === 0 && files.folded.length === 0)) return files;
-  return foldIntoArchive(directory, app).locked ? files : readAppFiles(directory, app);
+  return foldIntoArchive(directory, app).locked ? files : readAppFiles(directory, app, {}, skip);
 }
 
 function allOf(files: AppFiles): MmstatsFile[] {
@@ -164,7 +164,7 @@ export function clusterMetrics(registry: Registry): Pick<Registry, 'metrics' | '
       const live = new Set<MmstatsFile>();
       if (app !== undefined) {
         // The other processes of this app, those gone and the archive (docs/file-format.md#the-archive).
-        const others = appFiles(registry.store.directory, app, true);
+        const others = appFiles(registry.store.directory, app, true, mine);
         for (const { path, reason } of others.skipped) skipped.push(`${path}: ${reason}`);
         for (const file of allOf(others)) {
           if (mine.has(resolve(file.path))) continue;

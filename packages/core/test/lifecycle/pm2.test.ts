@@ -152,7 +152,8 @@ describe('under real PM2 (cluster mode, PM2_HOME in a temp directory)', () => {
       await traffic;
     }
     await waitListening(web);
-    expect(received['/a 2XX']).toBeGreaterThan(before['/a 2XX']! + 20);
+    // Traffic went on during the reloads (how much depends on the machine).
+    expect(received['/a 2XX']).toBeGreaterThan(before['/a 2XX']! + 5);
     expect(failed).toBeLessThan(received['/a 2XX']! / 2);
     // Old instances may still be exiting: totals must be exact once they are gone.
     await expect
