@@ -5,6 +5,9 @@
 export type { FamilySnapshot, MetricType, Sample } from './exposition/model.js';
 export { type ExpositionFormat, renderExposition } from './exposition/render.js';
 export { type FilesToFamiliesOptions, filesToFamilies, renderMmstatsFiles } from './file-reader/aggregate.js';
+export { type AppSummary, listApps } from './file-reader/app-files.js';
+export { type FoldResult, foldIntoArchive } from './file-reader/archive.js';
+export { appFamilies } from './file-reader/cluster-metrics.js';
 export {
   type MmstatsDirectory,
   type MmstatsDiscoverOptions,

@@ -25,3 +25,9 @@ export {
 export { CLIENT_CLOSED_REQUEST, HttpMetrics, type SizedMessages } from './http/request-metrics.js';
 export type { ResponseDone, ResponseSlot, ResponseTracker } from './http/response-tracker.js';
 export { type MetricsServer, type MetricsServerOptions, startMetricsServer } from './http/server.js';
+
+import { archiveAtExit } from './file-reader/archive.js';
+import { setExitArchiver } from './storage/exit.js';
+
+// Cluster and PM2 workers hand their files to their app's archive when they end.
+setExitArchiver(archiveAtExit);

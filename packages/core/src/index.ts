@@ -50,3 +50,9 @@ export const register = defaultRegistry();
 /** prom-client's names for the two content types. */
 export const prometheusContentType = PROMETHEUS_CONTENT_TYPE;
 export const openMetricsContentType = OPENMETRICS_CONTENT_TYPE;
+
+import { archiveAtExit } from './file-reader/archive.js';
+import { setExitArchiver } from './storage/exit.js';
+
+// Cluster and PM2 workers hand their files to their app's archive when they end.
+setExitArchiver(archiveAtExit);

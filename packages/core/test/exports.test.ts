@@ -55,7 +55,10 @@ const EXPORTS = {
     'startMetricsServer',
   ],
   files: [
+    'appFamilies',
     'filesToFamilies',
+    'foldIntoArchive',
+    'listApps',
     'readMmstatsDirectory',
     'readMmstatsFile',
     'renderExposition',

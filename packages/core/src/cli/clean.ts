@@ -1,5 +1,6 @@
 import { unlinkSync } from 'node:fs';
 import { findMmstatsFiles } from '../file-reader/discover.js';
+import { fileLiveness } from '../file-reader/liveness.js';
 import { describeFsError, readMmstatsFile } from '../file-reader/reader.js';
 import { parseCommandArgs } from './args.js';
 import { type CliIo, EXIT_FAILURE, EXIT_OK } from './io.js';
@@ -7,8 +8,9 @@ import { type CliIo, EXIT_FAILURE, EXIT_OK } from './io.js';
 export const CLEAN_USAGE = `Usage: mmstats clean [--dry-run] [DIR|FILE|GLOB...]
 
 Removes mmstats files whose writer is gone: the process named by the file's sys.pid field no
-longer exists (kill(pid, 0) fails with ESRCH). A process of another user (EPERM) counts as
-alive. Files that cannot be read or have no sys.pid are kept and reported. Without an
+longer exists (kill(pid, 0) fails with ESRCH), or that PID now belongs to a process started
+later than the file's writer (its mmstats.starttime). A process of another user (EPERM) counts
+as alive. Files that cannot be read or have no sys.pid are kept and reported. Without an
 argument: $MMSTATS_GLOB, else $MMSTATS_PATH/*.mmstats, else the per-user temp directory.
 
 Counters and histograms of a removed file no longer count toward the totals that
@@ -17,21 +19,6 @@ Counters and histograms of a removed file no longer count toward the totals that
   --dry-run    print what would be removed, remove nothing
   -h, --help   this text
 `;
-
-type Liveness = 'alive' | 'dead' | 'unknown';
-
-/** kill(pid, 0) sends nothing; it only asks whether the process exists (docs/file-format.md#file-names-and-directories). */
-export function processLiveness(pid: number): Liveness {
-  // 0 and negative numbers name process groups, not processes: never ask about those.
-  if (!Number.isInteger(pid) || pid < 1 || pid > 0x7fffffff) return 'unknown';
-  try {
-    process.kill(pid, 0);
-    return 'alive';
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return code === 'ESRCH' ? 'dead' : code === 'EPERM' ? 'alive' : 'unknown';
-  }
-}
 
 export function clean(argv: readonly string[], io: CliIo): number {
   const parsed = parseCommandArgs(argv, { 'dry-run': { type: 'boolean' } }, CLEAN_USAGE, io);
@@ -53,7 +40,7 @@ export function clean(argv: readonly string[], io: CliIo): number {
       io.stderr(`mmstats: keeping ${path}: it has no sys.pid field\n`);
       continue;
     }
-    const liveness = processLiveness(file.pid);
+    const liveness = fileLiveness(file);
     if (liveness === 'alive') alive++;
     if (liveness === 'unknown')
       io.stderr(`mmstats: keeping ${path}: cannot tell whether pid ${file.pid} runs\n`);

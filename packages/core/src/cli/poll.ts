@@ -5,20 +5,25 @@ import { findMmstatsFiles } from '../file-reader/discover.js';
 import { type MmstatsFile, readMmstatsFile } from '../file-reader/reader.js';
 import { byteOrderOption, parseCommandArgs, usageError } from './args.js';
 import { type CliIo, EXIT_FAILURE, EXIT_OK } from './io.js';
+import { selection } from './slurp.js';
 
-export const POLL_USAGE = `Usage: mmstats poll FIELD... [-d SECONDS] [-c COUNT] [-n LINES] [PATH...]
+export const POLL_USAGE = `Usage: mmstats poll FIELD... [-d SECONDS] [-c COUNT] [--app NAME] [PATH...]
 
-vmstat-like: every SECONDS, sums each FIELD over all files and prints the change since the
-previous sample (the first line shows the totals). A FIELD is a label or the start of labels
-(web.stats.http_requests_total sums every series of it); commas separate several, as in
-pollstats. A PATH is a file, a directory or a quoted glob; an argument is a PATH when it
-contains "/" or names an existing file or directory, and so is every argument after it.
-Without PATH: $MMSTATS_GLOB, else $MMSTATS_PATH/*.mmstats, else the per-user temp directory.
-Files are looked up again at every sample, so workers that start later are counted.
+vmstat-like: every SECONDS, sums each FIELD over the files of running processes and prints
+the change since the previous sample (the first line shows the totals). A FIELD is a label or
+the start of labels (web.stats.http_requests_total sums every series of it; slashes are fine:
+'http_requests_total{method="GET",route="/users/:id"'); commas separate several, as in
+pollstats. A PATH is an existing file or directory, or a quoted glob that matches files; the
+first argument that is one starts the PATHs. Without PATH: $MMSTATS_GLOB, else
+$MMSTATS_PATH/*.mmstats, else the per-user temp directory. Files are looked up again at every
+sample, so workers that start later are counted.
 
   -d, --delay SECONDS   time between samples (default 1; fractions allowed)
   -c, --count COUNT     stop after COUNT lines (default: until interrupted)
   -n, --headers LINES   repeat the header every LINES lines (default 20, 0 = once)
+  --app NAME            only the files of that application (their mmstats.app field)
+  --all                 also files of processes that are gone, and the apps' archives
+                        (totals that survive restarts)
   --byte-order          native|little|big (default: this machine's)
   -h, --help            this text
 `;
@@ -30,6 +35,7 @@ interface PollSettings {
   count: number;
   headerEvery: number;
   byteOrder: 'native' | 'little' | 'big';
+  select: ReturnType<typeof selection>;
 }
 
 interface Sample {
@@ -43,8 +49,7 @@ interface Sample {
 export async function poll(argv: readonly string[], io: CliIo): Promise<number> {
   const settings = pollSettings(argv, io);
   if (typeof settings === 'number') return settings;
-  const width = settings.fields.map((f) => Math.max(12, f.length));
-  const header = `${settings.fields.map((f, i) => f.padStart(width[i]!)).join(' ')}\n`;
+  const { width, header, legend } = layout(settings.fields);
   const reported = new Set<string>();
   let previous: number[] | undefined;
   for (let line = 0; line < settings.count; line++) {
@@ -60,6 +65,7 @@ export async function poll(argv: readonly string[], io: CliIo): Promise<number> 
           io.stderr(`mmstats: no numeric field label starts with ${JSON.stringify(settings.fields[i])}\n`);
       });
     }
+    if (line === 0) io.stdout(legend);
     if (line === 0 || (settings.headerEvery > 0 && line % settings.headerEvery === 0)) io.stdout(header);
     const cells = sample.sums.map((sum, i) => {
       const delta = sum - (previous?.[i] ?? 0);
@@ -79,6 +85,8 @@ function pollSettings(argv: readonly string[], io: CliIo): PollSettings | number
       count: { type: 'string', short: 'c' },
       headers: { type: 'string', short: 'n' },
       'byte-order': { type: 'string' },
+      all: { type: 'boolean' },
+      app: { type: 'string' },
     },
     POLL_USAGE,
     io,
@@ -99,12 +107,62 @@ function pollSettings(argv: readonly string[], io: CliIo): PollSettings | number
   }
   const byteOrder = byteOrderOption(parsed.values['byte-order']);
   if (byteOrder === null) return usageError(io, '--byte-order must be native, little or big', POLL_USAGE);
-  const firstPath = parsed.positionals.findIndex((a) => a.includes('/') || existsSync(a));
+  const firstPath = parsed.positionals.findIndex((a) => isPath(a, io.env));
   const fieldArgs = firstPath < 0 ? parsed.positionals : parsed.positionals.slice(0, firstPath);
-  const fields = fieldArgs.flatMap((a) => a.split(',')).filter((f) => f !== '');
+  const fields = fieldArgs.flatMap(splitFields).filter((f) => f !== '');
   if (fields.length === 0) return usageError(io, 'name at least one FIELD to poll', POLL_USAGE);
   const targets = firstPath < 0 ? undefined : parsed.positionals.slice(firstPath);
-  return { fields, targets, delayMs: delaySeconds * 1000, count: countValue, headerEvery, byteOrder };
+  const select = selection(parsed.values, targets);
+  return { fields, targets, delayMs: delaySeconds * 1000, count: countValue, headerEvery, byteOrder, select };
+}
+
+/**
+ * Commas separate fields, as in pollstats, except inside `{…}`, where they separate the labels
+ * of one sample: `a,b{x="1",y="2"}` is two fields.
+ */
+function splitFields(arg: string): string[] {
+  const fields: string[] = [];
+  let depth = 0;
+  let quoted = false;
+  let start = 0;
+  for (let i = 0; i < arg.length; i++) {
+    const c = arg[i];
+    if (quoted) {
+      if (c === '\\') i++;
+      else if (c === '"') quoted = false;
+    } else if (c === '"' && depth > 0) quoted = true;
+    else if (c === '{') depth++;
+    else if (c === '}') depth = Math.max(0, depth - 1);
+    else if (c === ',' && depth === 0) {
+      fields.push(arg.slice(start, i));
+      start = i + 1;
+    }
+  }
+  fields.push(arg.slice(start));
+  return fields;
+}
+
+const MAGIC = /[*?[]/;
+
+/** Field names hold slashes (routes): an argument is a path only if it names something. */
+function isPath(arg: string, env: NodeJS.ProcessEnv): boolean {
+  if (existsSync(arg)) return true;
+  return MAGIC.test(arg) && findMmstatsFiles(arg, env).paths.length > 0;
+}
+
+const COLUMNS = 80;
+
+/**
+ * Column widths and header. Field names that would make a line wider than a terminal's 80
+ * columns are numbered instead, `[1]`, `[2]`, …, with a legend printed once above the first line.
+ */
+function layout(fields: readonly string[]): { width: number[]; header: string; legend: string } {
+  const full = fields.map((f) => Math.max(12, f.length));
+  const wide = full.reduce((a, b) => a + b + 1, -1) > COLUMNS;
+  const titles = wide ? fields.map((_, i) => `[${i + 1}]`) : fields;
+  const width = wide ? fields.map(() => 12) : full;
+  const legend = wide ? fields.map((f, i) => `${titles[i]} ${f}\n`).join('') : '';
+  return { width, header: `${titles.map((t, i) => t.padStart(width[i]!)).join(' ')}\n`, legend };
 }
 
 /** Sums each field over every readable file now; a file skipped is reported once. */
@@ -126,7 +184,7 @@ function takeSample(settings: PollSettings, io: CliIo, reported: Set<string>): S
   for (const path of paths) {
     const result = readMmstatsFile(path, { byteOrder: settings.byteOrder });
     if (!result.ok) report(path, result.reason);
-    else addFile(sample, fields, result);
+    else if (settings.select(result)?.shown) addFile(sample, fields, result);
   }
   return sample;
 }

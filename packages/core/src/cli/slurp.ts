@@ -1,17 +1,23 @@
+import { statSync } from 'node:fs';
 import { findMmstatsFiles } from '../file-reader/discover.js';
+import { appOf } from '../file-reader/file-identity.js';
+import { type FileState, fileState } from '../file-reader/liveness.js';
 import { type MmstatsField, type MmstatsFile, readMmstatsFile } from '../file-reader/reader.js';
 import { defaultGlob } from '../storage/file-names.js';
 import { byteOrderOption, parseCommandArgs, usageError } from './args.js';
 import { type CliIo, EXIT_FAILURE, EXIT_OK } from './io.js';
 
-export const SLURP_USAGE = `Usage: mmstats slurp [--json] [--byte-order native|little|big] [PATH...]
+export const SLURP_USAGE = `Usage: mmstats slurp [--all] [--app NAME] [--json] [PATH...]
 
 Prints every field of every mmstats file: "==> <file>", then one "label value" line per field.
 A PATH is a file, a directory (its *.mmstats files) or a quoted glob. Without PATH:
 $MMSTATS_GLOB, else $MMSTATS_PATH/*.mmstats, else the per-user directory under the temp dir.
+Only files of running processes are shown, and files named one by one.
 
-  --json         one JSON document: {"files":[{"path","pid","fields","warnings"}],"skipped":[…]}
-  --byte-order   byte order of the writer (default: this machine's)
+  --all          also files of processes that are gone, and the apps' archives
+  --app NAME     only the files of that application (their mmstats.app field)
+  --json         one JSON document: {"files":[{"path","pid","app","state","fields",…}],…}
+  --byte-order   native|little|big: byte order of the writer (default: this machine's)
   -h, --help     this text
 
 Files that are not valid mmstats version 1 are reported on stderr and skipped.
@@ -21,7 +27,12 @@ Exit status: 0 when at least one file was read, 1 when none was, 2 for usage err
 export function slurp(argv: readonly string[], io: CliIo): number {
   const parsed = parseCommandArgs(
     argv,
-    { json: { type: 'boolean' }, 'byte-order': { type: 'string' } },
+    {
+      json: { type: 'boolean' },
+      'byte-order': { type: 'string' },
+      all: { type: 'boolean' },
+      app: { type: 'string' },
+    },
     SLURP_USAGE,
     io,
   );
@@ -30,14 +41,26 @@ export function slurp(argv: readonly string[], io: CliIo): number {
   if (byteOrder === null) return usageError(io, '--byte-order must be native, little or big', SLURP_USAGE);
   const targets = parsed.positionals.length > 0 ? parsed.positionals : undefined;
   const { paths, missing } = findMmstatsFiles(targets, io.env);
-  const files: MmstatsFile[] = [];
+  const select = selection(parsed.values, targets);
+  const files: Shown[] = [];
   const skipped = [...missing];
+  const hidden = { dead: 0, archive: 0 };
   for (const path of paths) {
     const result = readMmstatsFile(path, { byteOrder });
-    if (result.ok) files.push(result);
-    else skipped.push({ path, reason: result.reason });
+    if (!result.ok) skipped.push({ path, reason: result.reason });
+    else {
+      const chosen = select(result);
+      if (chosen === null) continue;
+      if (chosen.shown) files.push({ ...result, state: chosen.state });
+      else if (chosen.state !== 'live') hidden[chosen.state]++;
+    }
   }
   for (const { path, reason } of skipped) io.stderr(`mmstats: skipping ${path}: ${reason}\n`);
+  if (hidden.dead + hidden.archive > 0) {
+    io.stderr(
+      `mmstats: not shown: ${hidden.dead} file(s) of processes that are gone, ${hidden.archive} archive(s); --all shows them\n`,
+    );
+  }
   for (const file of files)
     for (const warning of file.warnings) io.stderr(`mmstats: ${file.path}: ${warning}\n`);
   if (parsed.values.json === true)
@@ -52,14 +75,91 @@ export function slurp(argv: readonly string[], io: CliIo): number {
   return EXIT_FAILURE;
 }
 
-/** slurpstats' layout: labels left-aligned to the longest, then the value. */
-export function formatFile(file: MmstatsFile): string {
-  const width = file.fields.reduce((max, f) => Math.max(max, f.label.length), 0);
-  let out = `==> ${file.path}\n`;
+/** A file as listed, with what became of its writer. */
+export type Shown = MmstatsFile & { state: FileState };
+
+/**
+ * Which files a listing shows: with `--app`, null for a file of another app; else the file's state
+ * and whether it is shown: files of running processes, every file with `--all`, and a file named
+ * on the command line whatever its state.
+ */
+export function selection(
+  values: Record<string, string | boolean | undefined>,
+  targets: readonly string[] | undefined,
+): (file: MmstatsFile) => { state: FileState; shown: boolean } | null {
+  const all = values.all === true;
+  const app = typeof values.app === 'string' ? values.app : undefined;
+  const named = new Set((targets ?? []).filter(isFile));
+  return (file) => {
+    if (app !== undefined && appOf(file) !== app) return null;
+    const state = fileState(file);
+    return { state, shown: all || state === 'live' || named.has(file.path) };
+  };
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** Labels longer than this get a line of their own, so listings fit an 80-column terminal. */
+const LABEL_COLUMN = 48;
+
+/** slurpstats' layout: labels left-aligned to the longest (up to a column width), then the value. */
+export function formatFile(file: MmstatsFile & { state?: FileState }): string {
+  const width = Math.min(
+    LABEL_COLUMN,
+    file.fields.reduce((max, f) => Math.max(max, f.label.length), 0),
+  );
+  const note = file.state === 'dead' ? ' (process gone)' : file.state === 'archive' ? ' (archive)' : '';
+  let out = `==> ${file.path}${note}\n`;
   for (const field of file.fields) {
-    out += `  ${field.label.padEnd(width)} ${formatValue(field)}${field.unstable ? ' (unstable)' : ''}\n`;
+    const value = `${formatValue(field)}${field.unstable ? ' (unstable)' : ''}`;
+    if (field.label.length <= width) out += `  ${field.label.padEnd(width)} ${value}\n`;
+    else out += `${wrapLabel(field.label)}  ${' '.repeat(width)} ${value}\n`;
   }
   return out;
+}
+
+const COLUMNS = 80;
+
+/**
+ * A label too long for one line, broken after the commas between its label pairs: the first line
+ * indented by two, the rest by four. A single pair longer than a line stays whole.
+ */
+function wrapLabel(label: string): string {
+  const brace = label.indexOf('{');
+  const pieces = brace < 0 ? [label] : [label.slice(0, brace + 1), ...splitPairs(label.slice(brace + 1))];
+  let out = '';
+  let line = `  ${pieces[0]}`;
+  for (const piece of pieces.slice(1)) {
+    if (line.length + piece.length > COLUMNS && line.trim() !== '') {
+      out += `${line}\n`;
+      line = `    ${piece}`;
+    } else line += piece;
+  }
+  return `${out}${line}\n`;
+}
+
+/** `a="1",b="x,y"}` → `a="1",`, `b="x,y"}`: commas inside quoted values do not split. */
+function splitPairs(text: string): string[] {
+  const pieces: string[] = [];
+  let quoted = false;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted && c === '\\') i++;
+    else if (c === '"') quoted = !quoted;
+    else if (c === ',' && !quoted) {
+      pieces.push(text.slice(start, i + 1));
+      start = i + 1;
+    }
+  }
+  if (start < text.length) pieces.push(text.slice(start));
+  return pieces;
 }
 
 function formatValue(field: MmstatsField): string {
@@ -75,10 +175,12 @@ function jsonValue(value: MmstatsField['value']): MmstatsField['value'] {
   return Number.isNaN(value) ? 'NaN' : value > 0 ? '+Inf' : '-Inf';
 }
 
-function toJson(file: MmstatsFile) {
+function toJson(file: Shown) {
   return {
     path: file.path,
     pid: file.pid ?? null,
+    app: appOf(file) ?? null,
+    state: file.state,
     fields: file.fields.map((f) => ({ ...f, value: jsonValue(f.value) })),
     warnings: file.warnings,
   };

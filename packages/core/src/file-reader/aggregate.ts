@@ -6,6 +6,7 @@ import { type ParsedFieldLabel, parseFieldLabel, renderPairs } from '../file-for
 import { escapeLabelValue } from '../metrics/labels.js';
 import { METRIC_NAME } from '../metrics/validation.js';
 import { type MmstatsDiscoverOptions, readMmstatsDirectory } from './discover.js';
+import { appOf } from './file-identity.js';
 import { type HistogramSeries, histogramSamples, newHistogramSeries } from './histogram-merge.js';
 import type { MmstatsFile } from './reader.js';
 
@@ -51,12 +52,20 @@ export interface FilesToFamiliesOptions {
    * histogram holds a value no such metric can hold, or one record repeated in a file.
    */
   onSkip?: (path: string, reason: string, field?: string) => void;
+  /** Only the files of this application (their `mmstats.app` field); default every file. */
+  app?: string;
+}
+
+/** The files of `options.app`, or all of them. */
+function ofApp(files: readonly MmstatsFile[], app: string | undefined): readonly MmstatsFile[] {
+  return app === undefined ? files : files.filter((file) => appOf(file) === app);
 }
 
 export function filesToFamilies(
-  files: readonly MmstatsFile[],
+  all: readonly MmstatsFile[],
   options: FilesToFamiliesOptions = {},
 ): FamilySnapshot[] {
+  const files = ofApp(all, options.app);
   const builder = new FamiliesBuilder(options);
   for (const file of files) builder.meta(file, 0, file.fields.length);
   files.forEach((file, fileIndex) => {
@@ -70,13 +79,14 @@ export function filesToFamilies(
  * (what the cluster view serves): for an exposition of many series, built in the serving process.
  */
 export async function filesToFamiliesInSlices(
-  files: readonly MmstatsFile[],
+  all: readonly MmstatsFile[],
   options: FilesToFamiliesOptions = {},
   slicer: Slicer = new Slicer(),
   /** Files built from this process's memory: nothing there can be corrupt, so they are not checked. */
   trusted?: MmstatsFile,
   cache?: PlacementCache,
 ): Promise<FamilySnapshot[]> {
+  const files = ofApp(all, options.app);
   const builder = new FamiliesBuilder(options);
   const sliced = async (file: MmstatsFile, step: (from: number, to: number) => unknown) => {
     for (let from = 0; from < file.fields.length; from += SLICE_ITEMS) {

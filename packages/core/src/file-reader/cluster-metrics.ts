@@ -1,11 +1,13 @@
 import { basename, dirname, join, resolve } from 'node:path';
-import type { Sample } from '../exposition/model.js';
+import type { FamilySnapshot, Sample } from '../exposition/model.js';
 import type { ExpositionFormat } from '../exposition/render.js';
 import { renderExpositionInSlices } from '../exposition/render-slices.js';
 import { SLICE_ITEMS, Slicer } from '../exposition/slicer.js';
 import type { Registry } from '../metrics/registry.js';
 import { fileName, threadIdentifier } from '../storage/file-names.js';
-import { filesToFamiliesInSlices, PlacementCache } from './aggregate.js';
+import { filesToFamilies, filesToFamiliesInSlices, PlacementCache } from './aggregate.js';
+import { type AppFiles, readAppFiles } from './app-files.js';
+import { foldIntoArchive } from './archive.js';
 import { findMmstatsFiles } from './discover.js';
 import { type MmstatsField, type MmstatsFile, readMmstatsFile } from './reader.js';
 
@@ -33,6 +35,41 @@ function alive(pid: number | undefined): boolean {
     // EPERM: it exists but belongs to someone else.
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/**
+ * The metric families of one app in `directory`: counters and histograms summed over its running
+ * processes, those that are gone and its archive, so totals never go backwards; gauges of the
+ * running processes only, one series each with a `pid` label. Files of dead processes are folded
+ * into the archive first (unless another process is folding right now), which keeps the
+ * directory bounded however often processes restart.
+ */
+export function appFamilies(
+  directory: string,
+  app: string,
+  options: { fold?: boolean } = {},
+): FamilySnapshot[] {
+  const files = appFiles(directory, app, options.fold !== false);
+  const live = new Set(files.live);
+  return filesToFamilies(allOf(files), { gaugesOf: (file) => live.has(file) });
+}
+
+/** The app's files, dead ones folded into the archive first when `fold` (and nobody else folds). */
+function appFiles(directory: string, app: string, fold: boolean, skip?: ReadonlySet<string>): AppFiles {
+  const files = readAppFiles(directory, app, {}, skip);
+  if (!fold || (files.dead.length === 0 && files.folded.length === 0)) return files;
+  return foldIntoArchive(directory, app).locked ? files : readAppFiles(directory, app, {}, skip);
+}
+
+function allOf(files: AppFiles): MmstatsFile[] {
+  const all = [...files.live, ...files.dead];
+  if (files.archive !== undefined) all.push(files.archive);
+  return all;
+}
+
+/** This registry's app: what its store writes into its files as `mmstats.app`. */
+function appOfRegistry(registry: Registry): string | undefined {
+  return (registry.store as { app?: string }).app;
 }
 
 /** Per-file bounds of the cluster view: a huge or slow file is skipped (counted), not waited for. */
@@ -119,26 +156,42 @@ export function clusterMetrics(registry: Registry): Pick<Registry, 'metrics' | '
       // Histograms to the file, for the other workers. Not sync(): other processes see a shared
       // mapping at once, and msync of a big file can hold the loop; failures are counted there.
       registry.store.flush?.();
-      const pattern = patternOf(registry);
+      const app = appOfRegistry(registry);
       const mine = new Set(registry.storageFiles.map((path) => resolve(path)));
       const slicer = new Slicer();
       const skipped: string[] = [];
       const files: MmstatsFile[] = [await liveFile(registry, slicer, labelsOf)];
-      const found = pattern === undefined ? [] : findMmstatsFiles([pattern]).paths;
-      for (const path of found) {
-        if (mine.has(resolve(path))) continue;
-        const read = readMmstatsFile(path, {
-          maxBytes: CLUSTER_MAX_FILE_BYTES,
-          maxMilliseconds: CLUSTER_MAX_FILE_MILLISECONDS,
-        });
-        if (read.ok) files.push(read);
-        else if (!read.reason.startsWith('no such file')) skipped.push(`${path}: ${read.reason}`);
+      const live = new Set<MmstatsFile>();
+      if (app !== undefined) {
+        // The other processes of this app, those gone and the archive (docs/file-format.md#the-archive).
+        const others = appFiles(registry.store.directory, app, true, mine);
+        for (const { path, reason } of others.skipped) skipped.push(`${path}: ${reason}`);
+        for (const file of allOf(others)) {
+          if (mine.has(resolve(file.path))) continue;
+          files.push(file);
+          if (others.live.includes(file)) live.add(file);
+        }
         if (slicer.due(SLICE_ITEMS)) await slicer.pause();
+      } else {
+        const pattern = patternOf(registry);
+        const found = pattern === undefined ? [] : findMmstatsFiles([pattern]).paths;
+        for (const path of found) {
+          if (mine.has(resolve(path))) continue;
+          const read = readMmstatsFile(path, {
+            maxBytes: CLUSTER_MAX_FILE_BYTES,
+            maxMilliseconds: CLUSTER_MAX_FILE_MILLISECONDS,
+          });
+          if (read.ok) {
+            files.push(read);
+            if (alive(read.pid)) live.add(read);
+          } else if (!read.reason.startsWith('no such file')) skipped.push(`${path}: ${read.reason}`);
+          if (slicer.due(SLICE_ITEMS)) await slicer.pause();
+        }
       }
       const families = await filesToFamiliesInSlices(
         files,
         {
-          gaugesOf: (file) => file === files[0] || alive(file.pid),
+          gaugesOf: (file) => file === files[0] || live.has(file),
           onSkip: (path, reason, field) => {
             if (field === undefined) skipped.push(`${path}: ${reason}`);
           },

@@ -1,6 +1,7 @@
 import cluster from 'node:cluster';
 import { MetricsError } from '../errors.js';
 import { PAGE_SIZE } from '../file-format/constants.js';
+import { checkAppName, resolveApp } from './app-identity.js';
 import { defaultDirectory } from './file-names.js';
 import { FileStore, type FileStoreOptions } from './file-store.js';
 import { MemoryStore, type Store } from './store.js';
@@ -29,6 +30,11 @@ export interface StorageOptions {
   segmentSize?: number;
   /** File mode; default 0o600. */
   mode?: number;
+  /**
+   * The application these files belong to: cluster totals and the CLI group files by it. Default
+   * `$MMSTATS_APP`, else PM2's app name and namespace, else a name made from the main module's path.
+   */
+  app?: string;
 }
 
 const BACKENDS = ['auto', 'mmap', 'fallback'];
@@ -65,6 +71,7 @@ export function validateStorageOptions(options: unknown): void {
     throw invalid('segmentSize', o.segmentSize, 'pass a multiple of 4096 bytes, e.g. 65536.');
   if (o.mode !== undefined && !(Number.isInteger(o.mode) && o.mode >= 0 && o.mode <= 0o777))
     throw invalid('mode', o.mode, 'pass permission bits such as 0o600.');
+  if (o.app !== undefined) checkAppName(o.app, 'storage.app');
 }
 
 /** Cluster and PM2 workers restart; their totals must outlive them (docs/file-format.md#dead-processes). */
@@ -85,6 +92,7 @@ export function resolveStorageOptions(
     removeOnExit: options.removeOnExit ?? !isRestartedWorker(env),
     segmentSize: options.segmentSize ?? DEFAULT_SEGMENT,
     mode: options.mode ?? 0o600,
+    app: resolveApp(options.app, env).app,
   };
 }
 

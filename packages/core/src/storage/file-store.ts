@@ -4,6 +4,7 @@ import { MetricsError } from '../errors.js';
 import type { Cell } from '../file-format/cell.js';
 import { PAGE_SIZE } from '../file-format/constants.js';
 import { type NumericSig, Segment } from '../file-format/segment.js';
+import { APP_LABEL, ownStartTime, START_LABEL } from './app-identity.js';
 import {
   appendDefaultFields,
   currentIdentity,
@@ -28,6 +29,8 @@ export interface FileStoreOptions {
   removeOnExit: boolean;
   segmentSize: number;
   mode: number;
+  /** The application the files belong to, written as `mmstats.app` (see app-identity.ts). */
+  app: string;
 }
 
 interface StaticRecord {
@@ -88,12 +91,23 @@ export class FileStore implements Store {
 
   constructor(private readonly options: FileStoreOptions) {
     this.open = new OpenFiles(options.removeOnExit);
+    // Every file says whose it is and when its writer started: the reader groups by the first and
+    // tells a dead writer from a reused PID by the second.
+    // Kept for the first file, which is made only when the first metric needs it.
+    this.statics.set(APP_LABEL, staticRecord(APP_LABEL, options.app));
+    const start = ownStartTime();
+    if (start !== undefined) this.statics.set(START_LABEL, staticRecord(START_LABEL, start));
   }
 
   get backend(): StorageBackend {
     if (this.memory !== undefined) return 'memory';
     if (this.current !== undefined) return this.current.backend;
     return this.options.backend !== 'fallback' && mmapBinding() !== null ? 'mmap' : 'fallback';
+  }
+
+  /** The application these files belong to (`mmstats.app`), which the cluster view groups by. */
+  get app(): string {
+    return this.options.app;
   }
 
   get directory(): string {
@@ -117,12 +131,7 @@ export class FileStore implements Store {
   }
 
   staticString(label: string, value: string): void {
-    const encoded = textEncoder.encode(value);
-    const record: StaticRecord = {
-      label: fieldLabelBytes(label) ?? fieldLabelBytes(label.slice(0, 1000))!,
-      sig: `${Math.max(1, encoded.byteLength)}s`,
-      value: encoded.byteLength > 0 ? encoded : new Uint8Array(1),
-    };
+    const record = staticRecord(label, value);
     const previous = this.statics.get(label);
     if (previous !== undefined && sameBytes(previous.value, record.value)) return;
     this.statics.set(label, record);
@@ -316,6 +325,15 @@ export class FileStore implements Store {
       );
     }
   }
+}
+
+function staticRecord(label: string, value: string): StaticRecord {
+  const encoded = textEncoder.encode(value);
+  return {
+    label: fieldLabelBytes(label) ?? fieldLabelBytes(label.slice(0, 1000))!,
+    sig: `${Math.max(1, encoded.byteLength)}s`,
+    value: encoded.byteLength > 0 ? encoded : new Uint8Array(1),
+  };
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

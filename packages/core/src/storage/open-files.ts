@@ -1,3 +1,4 @@
+import { endedOrderly, exitArchiver, whenProcessEnds } from './exit.js';
 import type { ImageFile } from './image-file.js';
 
 /**
@@ -10,6 +11,11 @@ export class OpenFiles {
   private closed = false;
 
   constructor(private removeOnClose: boolean) {}
+
+  /** Kept files go to the app's archive at exit (cluster and PM2 workers); removed ones do not. */
+  get archived(): boolean {
+    return !this.removeOnClose;
+  }
 
   add(file: ImageFile): void {
     this.list.push(file);
@@ -68,20 +74,30 @@ const collected = new FinalizationRegistry<Tracked>((entry) => {
 let exitHooked = false;
 
 /**
- * One 'exit' listener for every store of the process (not one each: they can be many). Files are
- * removed only on a clean exit: after an uncaught exception or `process.exit(1)` they stay,
- * readable like those of a process that was killed, until `mmstats clean` removes them.
+ * One exit hook for every store of the process (not one each: they can be many). On an orderly
+ * end (exit code 0, or SIGINT, SIGTERM, SIGHUP) files get their last values and are removed, or,
+ * in cluster and PM2 workers, handed to the app's archive so totals survive the process. After an
+ * uncaught exception or `process.exit(1)` a single process' files stay, readable like those of a
+ * process that was killed, until `mmstats clean` removes them; a worker's are archived all the same.
  */
-function closeAllAtExit(code: number): void {
-  // Node passes process.exitCode here when exit() got no code of its own.
-  const failed = code !== 0;
+function closeAllAtExit(code: number | null, signal: NodeJS.Signals | null): void {
+  const failed = !endedOrderly(code, signal);
+  const archive: string[] = [];
   for (const entry of tracked) {
     try {
       entry.owner.deref()?.publish();
     } catch {}
-    entry.files.close(failed);
+    const archived = entry.files.archived;
+    if (archived) archive.push(...entry.files.paths());
+    entry.files.close(failed || archived);
   }
   tracked.clear();
+  if (archive.length === 0) return;
+  try {
+    exitArchiver()?.(archive);
+  } catch {
+    // Nobody to report to at exit: the files stay, and the next scrape archives them.
+  }
 }
 
 /**
@@ -94,7 +110,7 @@ export function closeAtExit(owner: { publish(): void }, files: OpenFiles): () =>
   collected.register(owner, entry, entry);
   if (!exitHooked) {
     exitHooked = true;
-    process.on('exit', closeAllAtExit);
+    whenProcessEnds(closeAllAtExit);
   }
   return () => {
     tracked.delete(entry);

@@ -68,5 +68,6 @@ export class MemoryStore implements Store {
   staticString(): void {}
   addPublisher(): void {}
   sync(): void {}
+  flush(): void {}
   close(): void {}
 }

@@ -48,7 +48,7 @@ beforeAll(() => {
   const bytes = new Uint8Array(4096);
   bytes.set(WORKED_EXAMPLE);
   worked = writeImage(join(dir, 'good'), 'a-worked.mmstats', bytes);
-  app = writeImage(join(dir, 'good'), 'b-app.mmstats', workerImage(4242, 5, 0.25));
+  app = writeImage(join(dir, 'good'), 'b-app.mmstats', workerImage(process.pid, 5, 0.25));
   mkdirSync(join(dir, 'mixed'));
   writeImage(join(dir, 'mixed'), 'ok.mmstats', workerImage(1, 1, 1));
   writeImage(
@@ -67,7 +67,7 @@ describe('mmstats slurp', () => {
       code: 0,
       stdout:
         `==> ${worked}\n  status.2XX      5\n  timers.last_hit 1300.25\n\n` +
-        `==> ${app}\n  sys.pid        4242\n  web.status.2XX 5\n  web.load       0.25\n`,
+        `==> ${app}\n  sys.pid        ${process.pid}\n  web.status.2XX 5\n  web.load       0.25\n`,
       stderr: '',
     });
   });
@@ -79,6 +79,8 @@ describe('mmstats slurp', () => {
         {
           path: worked,
           pid: null,
+          app: null,
+          state: 'live',
           fields: [
             { label: 'status.2XX', sig: 'I', value: 5, buffered: true },
             { label: 'timers.last_hit', sig: 'd', value: 1300.25, buffered: true },
@@ -115,7 +117,7 @@ describe('mmstats slurp', () => {
   it('reads $MMSTATS_GLOB when no path is given', async () => {
     const result = await run(['slurp'], { MMSTATS_GLOB: join(dir, 'good', 'b-*.mmstats') });
     expect(result.stdout).toBe(
-      `==> ${app}\n  sys.pid        4242\n  web.status.2XX 5\n  web.load       0.25\n`,
+      `==> ${app}\n  sys.pid        ${process.pid}\n  web.status.2XX 5\n  web.load       0.25\n`,
     );
   });
 });
@@ -232,7 +234,9 @@ describe('the built binary (dist/cli.cjs, built by `npm run build -w @mmstats/co
 
   it('runs as `mmstats` with exit codes 0 and 2', () => {
     const ok = spawnSync(process.execPath, [CLI, 'slurp', app], { encoding: 'utf8' });
-    expect(ok.stdout).toBe(`==> ${app}\n  sys.pid        4242\n  web.status.2XX 5\n  web.load       0.25\n`);
+    expect(ok.stdout).toBe(
+      `==> ${app}\n  sys.pid        ${process.pid}\n  web.status.2XX 5\n  web.load       0.25\n`,
+    );
     expect(ok.status).toBe(0);
     const bad = spawnSync(process.execPath, [CLI, 'bogus'], { encoding: 'utf8' });
     expect(bad.status).toBe(2);

@@ -41,6 +41,7 @@ describe('storage options', () => {
       removeOnExit: true,
       segmentSize: 64 * 1024,
       mode: 0o600,
+      app: expect.stringMatching(/-[0-9a-f]{10}$/),
     });
     expect(resolveStorageOptions({}, { MMSTATS_PATH: '/srv/m' })).toMatchObject({
       directory: '/srv/m',

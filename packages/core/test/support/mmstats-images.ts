@@ -179,6 +179,10 @@ export class SegmentStore implements Store {
     for (const publish of this.publishers) publish();
   }
 
+  flush(): void {
+    this.sync();
+  }
+
   close(): void {}
 
   /** The image as a file would hold it now, histograms published. */
