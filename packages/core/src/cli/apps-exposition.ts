@@ -1,10 +1,10 @@
 import type { FamilySnapshot, Sample } from '../exposition/model.js';
 import { filesToFamilies } from '../file-reader/aggregate.js';
 import { type MmstatsSkippedFile, readMmstatsDirectory } from '../file-reader/discover.js';
+import { writerLiveness } from '../file-reader/liveness.js';
 import type { MmstatsFile } from '../file-reader/reader.js';
 import { escapeLabelValue } from '../metrics/labels.js';
 import { appOf } from './app-of.js';
-import { processLiveness } from './clean.js';
 import { labelPairs } from './label-pairs.js';
 
 export interface AppsView {
@@ -57,7 +57,7 @@ export function appsExposition(targets: readonly string[] | undefined, env: Node
 
 /** Only a writer known to be gone loses its gauges: a file without sys.pid may be live. */
 function running(pid: number | undefined): boolean {
-  return pid === undefined || processLiveness(pid) !== 'dead';
+  return pid === undefined || writerLiveness(pid) !== 'dead';
 }
 
 function withApp(sample: Sample, app: string): Sample {

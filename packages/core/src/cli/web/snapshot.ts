@@ -1,9 +1,9 @@
 import type { MetricType } from '../../exposition/model.js';
 import { filesToFamilies } from '../../file-reader/aggregate.js';
 import { type MmstatsSkippedFile, readMmstatsDirectory } from '../../file-reader/discover.js';
+import { fileLiveness } from '../../file-reader/liveness.js';
 import type { MmstatsFile } from '../../file-reader/reader.js';
 import { groupByApp } from '../apps-exposition.js';
-import { processLiveness } from '../clean.js';
 import { labelPairs } from '../label-pairs.js';
 
 /** A number as JSON can carry it: NaN and the infinities as the strings the exposition uses. */
@@ -72,7 +72,7 @@ function processView(file: MmstatsFile): ProcessView {
     if (typeof field.value === 'string' || /(^|\.)sys\./.test(field.label))
       other.push([field.label, String(field.value)]);
   }
-  const liveness = file.pid === undefined ? null : processLiveness(file.pid);
+  const liveness = file.pid === undefined ? null : fileLiveness(file);
   return {
     path: file.path,
     pid: file.pid ?? null,
