@@ -31,7 +31,8 @@ describe('a Node cluster: /metrics in any worker shows the sum over every worker
 
   afterAll(async () => {
     await cluster?.stop();
-    rmSync(directory, { recursive: true, force: true });
+    // Workers archive their files as they exit, which can outlast stop() by a moment.
+    rmSync(directory, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   });
 
   /** A GET on a connection of its own: the cluster hands each new connection to the next worker. */

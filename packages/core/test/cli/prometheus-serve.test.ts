@@ -32,6 +32,7 @@ describe.skipIf(!toolAvailable('prometheus'))('mmstats serve scraped by a real P
         PORT: String(port),
         MMSTATS_PATH: dir,
         MMSTATS_FILES: `mmstats-${app}-{PID}-{TID}.mmstats`,
+        MMSTATS_APP: app,
       };
       // Ready once the app's own /metrics answers: that endpoint is not counted in the metrics.
       running.push(await startProgram('node', [example(framework)], `${apps[app]}/metrics`, 20_000, env));

@@ -37,7 +37,7 @@ function freshDir(): string {
 
 /** A real registry writing its file into `dir`; its file is then also copied as app `name`. */
 function appFiles(dir: string, name: string, requests: number, route = '/users/:id'): void {
-  const registry = new Registry({ storage: { directory: dir } });
+  const registry = new Registry({ storage: { directory: dir, app: name } });
   registries.push(registry);
   new Counter({
     name: 'http_requests_total',

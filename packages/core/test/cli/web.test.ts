@@ -9,9 +9,16 @@ import { listenAddress, warnIfExposed } from '../../src/cli/http-listen.js';
 import type { CliIo } from '../../src/cli/io.js';
 import { startWeb } from '../../src/cli/web/command.js';
 import type { PageSnapshot } from '../../src/cli/web/snapshot.js';
-import type { MmstatsFile } from '../../src/file-reader/reader.js';
+import { type MmstatsFile, readMmstatsFile } from '../../src/file-reader/reader.js';
 import { Counter, Histogram, Registry } from '../../src/index.js';
 import { buffered, image, unbuffered, writeImage } from '../support/mmstats-images.js';
+
+/** A file as the page reads it, identity fields included. */
+function readWritten(path: string): MmstatsFile {
+  const read = readMmstatsFile(path);
+  if (!read.ok) throw new Error(read.reason);
+  return read;
+}
 
 let root: string;
 const open: RunningServer[] = [];
@@ -107,9 +114,7 @@ describe('mmstats web: JSON endpoints and headers', () => {
       const page = (await json(`${url}/api/snapshot`)).body as unknown as PageSnapshot;
       expect(page.apps).toHaveLength(1);
       const [process0] = page.apps[0]!.processes;
-      expect(page.apps[0]!.app).toBe(
-        appOf({ path: registry.storageFiles[0]!, pid: process.pid, fields: [] }),
-      );
+      expect(page.apps[0]!.app).toBe(appOf(readWritten(registry.storageFiles[0]!)));
       expect(process0).toMatchObject({ pid: process.pid, running: true });
       expect(process0!.families.map((f) => [f.name, f.type, f.series.map(({ id: _, ...s }) => s)])).toEqual([
         ['jobs_total', 'counter', [{ labels: [['queue', '<b>"q"</b>']], value: 2 }]],
