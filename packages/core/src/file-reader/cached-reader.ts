@@ -4,7 +4,7 @@ import { UNBUFFERED } from '../file-format/constants.js';
 import { parseLayout, type RecordLayout } from '../file-format/records.js';
 import { decodeValue } from '../file-format/values.js';
 import {
-  type ByteSource,
+  fileSource,
   type MmstatsField,
   type MmstatsReadResult,
   readMmstatsFile,
@@ -103,7 +103,7 @@ export class CachedReader {
     try {
       const stat = fstatSync(fd);
       if (!stat.isFile() || stat.size > MAX_REMEMBERED_BYTES) return readMmstatsFile(path);
-      const result = readMmstatsSource(path, fdSource(fd, stat.size));
+      const result = readMmstatsSource(path, fileSource(fd, stat.size));
       if (!result.ok || !ours(result.fields) || result.warnings.length > 0) return result;
       const bytes = readAll(fd, stat.size, new Uint8Array(stat.size));
       const parsed = parseLayout(bytes, LITTLE_ENDIAN);
@@ -177,22 +177,6 @@ const buffers: Uint8Array[] = [new Uint8Array(0), new Uint8Array(0)];
 function scratch(which: 0 | 1, size: number): Uint8Array {
   if (buffers[which]!.byteLength < size) buffers[which] = new Uint8Array(size);
   return buffers[which]!.subarray(0, size);
-}
-
-function fdSource(fd: number, size: number): ByteSource {
-  return {
-    size,
-    read(position, length) {
-      const buffer = new Uint8Array(length);
-      let got = 0;
-      while (got < length) {
-        const n = readSync(fd, buffer, got, length - got, position + got);
-        if (n === 0) break;
-        got += n;
-      }
-      return got === length ? buffer : buffer.subarray(0, got);
-    },
-  };
 }
 
 function readAll(fd: number, size: number, buffer: Uint8Array): Uint8Array {

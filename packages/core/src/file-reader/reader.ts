@@ -229,7 +229,8 @@ function pidOf(fields: readonly MmstatsField[]): number | undefined {
   return typeof pid === 'number' && Number.isInteger(pid) && pid > 0 ? pid : undefined;
 }
 
-function fileSource(fd: number, size: number): ByteSource {
+/** The bytes of an open file, read on demand by position. */
+export function fileSource(fd: number, size: number): ByteSource {
   return {
     size,
     read(position, length) {
