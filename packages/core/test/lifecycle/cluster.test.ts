@@ -47,9 +47,16 @@ describe('node:cluster', () => {
     const directory = tempDirectory('cluster-kill');
     const cluster = await startCluster(script, directory, 4);
     try {
-      const victim = cluster.listening()[1]!;
-      const { received, failed } = await load(cluster.port, 600, 8, (i) => {
-        if (i === 200) process.kill(victim, 'SIGKILL');
+      // A SIGKILL can land anywhere, also in the microseconds between a response's write to the
+      // socket and its counting later in the same tick: that one response would be received and
+      // never counted, and no counter inside the process can close that gap. So the victim is
+      // killed while it blocks in a handler (GET /spin), mid-load for everyone else: between two
+      // callbacks, where every response it wrote has been counted.
+      const { received, failed } = await load(cluster.port, 600, 8, async (i) => {
+        if (i !== 200) return;
+        request(cluster.port, '/spin').catch(() => {});
+        const [spinning] = await messages(cluster.child, (m) => typeof m.spinning === 'number', 1);
+        process.kill(spinning!.spinning as number, 'SIGKILL');
       });
       // The primary replaced the victim.
       await expect.poll(() => cluster.listening().length, { timeout: 10_000 }).toBe(5);

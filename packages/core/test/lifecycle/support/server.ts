@@ -1,7 +1,8 @@
 /**
  * A test application: a bare node:http server, instrumented as the adapters do unless
  * `metrics: false`, alone or as a node:cluster primary with workers. Its settings come as JSON in
- * argv[2]; it prints JSON lines: `{"listening":port,"pid"}` per server, `{"worker":pid}` per fork.
+ * argv[2]; it prints JSON lines: `{"listening":port,"pid"}` per server, `{"worker":pid}` per fork,
+ * `{"spinning":pid}` when `GET /spin` starts blocking a server.
  */
 import cluster from 'node:cluster';
 import { createServer, type IncomingMessage } from 'node:http';
@@ -48,6 +49,15 @@ function serve(): void {
         req,
       });
       res.writeHead(out.status, out.headers).end(out.body);
+      return;
+    }
+    if (url === '/spin') {
+      // Blocks this worker, bounded, so a test can kill it between two callbacks: by then every
+      // response it wrote has been counted (see the cluster kill test).
+      say({ spinning: process.pid });
+      const until = Date.now() + 10_000;
+      while (Date.now() < until);
+      res.destroy();
       return;
     }
     if (http !== undefined) tracker!.track(req, res, req, http.metrics.begin());
