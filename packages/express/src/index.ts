@@ -1,7 +1,7 @@
 import type { Registry } from '@mmstats/core';
 import { type HttpInstrumentation, type HttpMetricsOptions, instrumentHttp } from '@mmstats/core/http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { mountTemplate, parameterMounts } from './mount-template.js';
+import { mountTemplate, parameterMounts, subAppMounts } from './mount-template.js';
 
 /** Options of `mmstats()`: the same as the Fastify and Koa adapters; `req` is Express's request. */
 export type ExpressMetricsOptions = HttpMetricsOptions<Request>;
@@ -24,7 +24,8 @@ interface RouteInfo {
   full: string;
   /**
    * The router chains leading to this route through mounts with parameters (`/t/:tenant`),
-   * found on first use; empty for the usual static mounts, which cost nothing more.
+   * found on first use (looked for again while not found); empty for the usual static mounts,
+   * which cost nothing more.
    */
   mounts: ReturnType<typeof parameterMounts> | undefined;
 }
@@ -79,7 +80,7 @@ function read(req: Request, name: 'route' | 'baseUrl' | 'url' | 'method' | 'app'
  * route's segments and `baseUrl` is the prefix already. (Templates with wildcards or optional
  * parts can match any number of segments: for those `baseUrl` is taken as it is.)
  */
-function routeOf(req: Request): string | undefined {
+function routeOf(req: Request, home: unknown): string | undefined {
   const route = read(req, 'route') as RouteLike | undefined;
   if (route === undefined || route === null) return undefined;
   const info = routeInfo(route);
@@ -101,9 +102,9 @@ function routeOf(req: Request): string | undefined {
   if (base === '') return info.path;
   if (base !== info.base) {
     info.base = base;
-    info.mounts ??= parameterMounts(read(req, 'app'), route);
+    info.mounts ??= parameterMounts(home, read(req, 'app'), route);
     // `/t/acme` back to `/t/:tenant`, so tenants do not become series of their own.
-    const template = info.mounts.length === 0 ? undefined : mountTemplate(info.mounts, base);
+    const template = mountTemplate(info.mounts ?? subAppMounts(home), base);
     info.full = (template ?? base) + info.path;
   }
   return info.full;
@@ -185,8 +186,10 @@ export function mmstats(options?: ExpressMetricsOptions): ExpressMetricsMiddlewa
   const sized = metrics.wantsSizes;
   const movable = instrumentation.options.excludeFn === null;
 
+  // The app the middleware runs in: routes are looked for from there (see parameterMounts).
+  let home: unknown;
   const tracker = instrumentation.createTracker<Request>((req, res, status, start) => {
-    const route = routeOf(req);
+    const route = routeOf(req, home);
     const method = read(req, 'method') as string;
     metrics.end(req, method, route, status, start, sized ? { request: req, response: res } : undefined);
   });
@@ -221,6 +224,7 @@ export function mmstats(options?: ExpressMetricsOptions): ExpressMetricsMiddlewa
       return;
     }
     count(req, res);
+    home ??= req.app;
     if (!moved && movable) {
       moved = true;
       moveIntoApp(req, middleware, endpointPath ?? '/metrics', endpoint, account);

@@ -27,9 +27,26 @@ type Chain = readonly MountLayer[];
 /** Express 4 expressions, compiled again with indices (flag `d`) to know where each value was. */
 const indexed = new WeakMap<RegExp, RegExp>();
 
-function stackOf(handle: unknown): readonly MountLayer[] | undefined {
-  const stack = (handle as { stack?: unknown } | null | undefined)?.stack;
+interface AppLike {
+  _router?: unknown;
+  router?: unknown;
+  /** Set by `app.use(path, subApp)` on the sub-app: the app it was mounted on, and the path as written. */
+  parent?: unknown;
+  mountpath?: unknown;
+}
+
+function stackOf(router: unknown): readonly MountLayer[] | undefined {
+  const stack = (router as { stack?: unknown } | null | undefined)?.stack;
   return Array.isArray(stack) ? (stack as MountLayer[]) : undefined;
+}
+
+function routerStack(app: AppLike): readonly MountLayer[] | undefined {
+  // Express 4 keeps its router in `_router` (its `router` getter throws); Express 5 in `router`.
+  try {
+    return stackOf(app._router) ?? stackOf(app.router);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Whether a mount layer's path can match different values: only those need their template back. */
@@ -39,38 +56,109 @@ function hasParameters(layer: MountLayer): boolean {
   return (layer.keys?.length ?? 0) > 0;
 }
 
-/** Every chain of router layers from `stack` down to the layer of `route`. */
+/** The apps from the outermost down to `app`, following the sub-apps' `parent`. */
+function appLine(app: unknown): AppLike[] {
+  const line: AppLike[] = [];
+  let at = app;
+  while ((typeof at === 'function' || (typeof at === 'object' && at !== null)) && line.length <= 32) {
+    line.unshift(at as AppLike);
+    at = (at as AppLike).parent;
+  }
+  return line;
+}
+
+/**
+ * Whether `layer` mounted `sub`. Express wraps a sub-app in a closure named `mounted_app` that
+ * keeps no reference to it, so the layer is recognised by its own pattern matching the sub-app's
+ * mount path as written (`/t/:tenant` matches the pattern it was compiled from).
+ */
+function mountsApp(layer: MountLayer, sub: AppLike): boolean {
+  if (typeof layer.handle !== 'function' || layer.handle.name !== 'mounted_app') return false;
+  const paths: unknown[] = Array.isArray(sub.mountpath) ? sub.mountpath : [sub.mountpath];
+  return paths.some((path) => {
+    if (typeof path !== 'string') return false;
+    const written = path.endsWith('/') ? path.slice(0, -1) : path;
+    return matchMount(layer, written)?.length === written.length;
+  });
+}
+
+/**
+ * The layers a request continues into below `layer`: a router's, an app's used as a handler
+ * (`router.use('/s/:shop', subApp)`), or those of one of `apps` that `layer` mounted.
+ */
+function innerStacks(layer: MountLayer, apps: readonly AppLike[]): (readonly MountLayer[])[] {
+  const router = stackOf(layer.handle);
+  if (router !== undefined) return [router];
+  if (typeof layer.handle !== 'function') return [];
+  const app = routerStack(layer.handle as AppLike);
+  if (app !== undefined) return [app];
+  const stacks: (readonly MountLayer[])[] = [];
+  for (const sub of apps) {
+    const stack = mountsApp(layer, sub) ? routerStack(sub) : undefined;
+    if (stack !== undefined) stacks.push(stack);
+  }
+  return stacks;
+}
+
+/**
+ * Every chain of router layers from `stack` down to a layer `isTarget` picks; with `keepTarget`
+ * (a sub-app's mount, which matched a piece of the base) that layer ends the chain.
+ */
 function findChains(
   stack: readonly MountLayer[],
-  route: object,
+  isTarget: (layer: MountLayer) => boolean,
+  keepTarget: boolean,
+  apps: readonly AppLike[],
   chain: Chain,
   out: Chain[],
   depth: number,
 ): void {
   if (depth > 32) return;
   for (const layer of stack) {
-    if (layer.route === route) out.push(chain);
-    else {
-      const inner = stackOf(layer.handle);
-      if (inner !== undefined) findChains(inner, route, [...chain, layer], out, depth + 1);
-    }
+    if (isTarget(layer)) out.push(keepTarget ? [...chain, layer] : chain);
+    else
+      for (const inner of innerStacks(layer, apps))
+        findChains(inner, isTarget, keepTarget, apps, [...chain, layer], out, depth + 1);
   }
 }
 
-/** The chains to `route` in which some mount has parameters; empty when the base needs no work. */
-export function parameterMounts(app: unknown, route: object): readonly Chain[] {
-  const root = app as { _router?: unknown; router?: unknown } | undefined;
-  // Express 4 keeps its router in `_router` (its `router` getter throws); Express 5 in `router`.
-  let stack: readonly MountLayer[] | undefined;
-  try {
-    stack = stackOf(root?._router) ?? stackOf(root?.router);
-  } catch {
-    stack = undefined;
-  }
+function withParameters(chains: readonly Chain[]): readonly Chain[] {
+  return chains.filter((chain) => chain.some(hasParameters));
+}
+
+function topStack(home: unknown, apps: readonly AppLike[]): readonly MountLayer[] | undefined {
+  const top = appLine(home)[0] ?? apps[0];
+  return top === undefined ? undefined : routerStack(top);
+}
+
+/**
+ * The chains to `route` in which some mount has parameters, searched from the outermost app of
+ * `home` (where the middleware runs); `app` is the request's app, whose line of parents names
+ * the sub-apps on the way. Empty when the base needs no work; undefined when `route` is not found
+ * (an error has taken the request out of the sub-app that holds it), so it is looked for again.
+ */
+export function parameterMounts(home: unknown, app: unknown, route: object): readonly Chain[] | undefined {
+  const apps = appLine(app);
+  const stack = topStack(home, apps);
+  if (stack === undefined) return undefined;
+  const chains: Chain[] = [];
+  findChains(stack, (layer) => layer.route === route, false, apps, [], chains, 0);
+  return chains.length === 0 ? undefined : withParameters(chains);
+}
+
+/**
+ * For a route not found: the chains to the sub-app mounts themselves, whose templates cover a
+ * base that gains no parameters inside the sub-app. An error that leaves a sub-app takes the
+ * request back to the parent app, and with it the one reference to the sub-app.
+ */
+export function subAppMounts(home: unknown): readonly Chain[] {
+  const stack = topStack(home, []);
   if (stack === undefined) return [];
   const chains: Chain[] = [];
-  findChains(stack, route, [], chains, 0);
-  return chains.filter((chain) => chain.some(hasParameters));
+  const isMount = (layer: MountLayer) =>
+    typeof layer.handle === 'function' && layer.handle.name === 'mounted_app';
+  findChains(stack, isMount, true, [], [], chains, 0);
+  return withParameters(chains);
 }
 
 /** One mount's share of `rest`: its template and how many characters of `rest` it matched. */

@@ -93,6 +93,65 @@ for (const [name, express] of [
       }
     });
 
+    it('keeps the templates of sub-apps mounted with parameters, on an app and in a router', async () => {
+      const registry = new Registry({ storage: false });
+      const app = express();
+      app.use(mmstats({ registry, processMetrics: false }));
+      const shop = express();
+      shop.get('/items/:id', (_req, res) => {
+        res.json({});
+      });
+      const inner = express();
+      inner.get('/x', (_req, res) => {
+        res.json({});
+      });
+      shop.use('/d/:dept', inner);
+      const regions = express.Router();
+      regions.use('/s/:shop', shop);
+      app.use('/t/:tenant', shop);
+      app.use('/r/:region', regions);
+      const { url, close } = await serve(app as unknown as express5.Express);
+      try {
+        for (const path of ['/t/acme/items/1', '/t/globex/items/2', '/t/acme/d/toys/x', '/r/eu/s/a/items/3'])
+          expect((await get(`${url}${path}`)).status).toBe(200);
+        await vi.waitFor(async () =>
+          expect(routes(await registry.metrics())).toEqual({
+            '/t/:tenant/items/:id': 2,
+            '/t/:tenant/d/:dept/x': 1,
+            '/r/:region/s/:shop/items/:id': 1,
+          }),
+        );
+      } finally {
+        close();
+      }
+    });
+
+    it('keeps the template when a route of a sub-app mounted with parameters only ever throws', async () => {
+      const registry = new Registry({ storage: false });
+      const app = express();
+      app.set('env', 'test');
+      app.use(mmstats({ registry, processMetrics: false }));
+      const shop = express();
+      shop.set('env', 'test');
+      shop.get('/orders/:orderId', () => {
+        throw new Error('boom');
+      });
+      app.use('/t/:tenant', shop);
+      app.use((_error: unknown, _req: Request, res: express5.Response, _next: express5.NextFunction) => {
+        res.status(500).end();
+      });
+      const { url, close } = await serve(app as unknown as express5.Express);
+      try {
+        for (const path of ['/t/acme/orders/1', '/t/globex/orders/2'])
+          expect((await get(`${url}${path}`)).status).toBe(500);
+        await vi.waitFor(async () =>
+          expect(routes(await registry.metrics())).toEqual({ '/t/:tenant/orders/:orderId': 2 }),
+        );
+      } finally {
+        close();
+      }
+    });
+
     it('takes the route option over the template, and the template when it answers undefined', async () => {
       const registry = new Registry({ storage: false });
       const app = express();
