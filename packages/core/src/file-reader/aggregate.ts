@@ -3,6 +3,7 @@ import type { FamilySnapshot, MetricType, Sample } from '../exposition/model.js'
 import { type ExpositionFormat, renderExposition } from '../exposition/render.js';
 import { SLICE_ITEMS, Slicer } from '../exposition/slicer.js';
 import { type ParsedFieldLabel, parseFieldLabel, renderPairs } from '../file-format/field-label.js';
+import { DEFAULT_LABELS_FIELD, type DefaultLabels, defaultLabelsOfField } from '../metrics/default-labels.js';
 import { escapeLabelValue } from '../metrics/labels.js';
 import { METRIC_NAME } from '../metrics/validation.js';
 import { type MmstatsDiscoverOptions, readMmstatsDirectory } from './discover.js';
@@ -148,6 +149,7 @@ class FamiliesBuilder {
   private writerFile: MmstatsFile | undefined;
   private writer: Writer | null | undefined;
   private gauges = true;
+  private defaults: FileDefaults | undefined;
 
   constructor(private readonly options: FilesToFamiliesOptions) {}
 
@@ -199,7 +201,9 @@ class FamiliesBuilder {
       this.writerFile = file;
       this.writer = this.options.writerLabels === false ? null : writerOf(file);
       this.gauges = this.options.gaugesOf?.(file) ?? true;
+      this.defaults = defaultsOf(file);
     }
+    const defaults = this.defaults;
     const writer = this.writer ?? null;
     const gauges = this.gauges;
     const end = Math.min(to, file.fields.length);
@@ -214,7 +218,7 @@ class FamiliesBuilder {
         continue;
       }
       if (repeated.has(i)) continue;
-      const placement = this.placementOf(field.label);
+      const placement = this.placementOf(field.label, defaults);
       if (placement === null) continue;
       const value = typeof field.value === 'boolean' ? Number(field.value) : field.value;
       // Summaries' `_sum` and `_count` add up like counters; only gauges and untyped are per process.
@@ -260,11 +264,13 @@ class FamiliesBuilder {
     this.placements = cache.map;
   }
 
-  private placementOf(label: string): Placement | null {
-    let placement = this.placements.get(label);
+  /** Where `label` goes; in a file with default labels, with them added (its own labels win). */
+  private placementOf(label: string, defaults?: FileDefaults): Placement | null {
+    const key = defaults === undefined ? label : `${defaults.key}\n${label}`;
+    let placement = this.placements.get(key);
     if (placement === undefined) {
-      placement = place(label, this.metas);
-      this.placements.set(label, placement);
+      placement = place(label, this.metas, defaults?.labels);
+      this.placements.set(key, placement);
     }
     return placement;
   }
@@ -346,7 +352,22 @@ interface Placement {
   build?: number;
 }
 
-function place(label: string, metas: Map<string, Meta>): Placement | null {
+/** A file's default labels (docs/file-format.md#default-labels), and a key that tells them apart. */
+interface FileDefaults {
+  labels: DefaultLabels;
+  key: string;
+}
+
+/** The last `mmstats.labels` field of a file: a writer appends a changed static string again. */
+function defaultsOf(file: MmstatsFile): FileDefaults | undefined {
+  let json: string | undefined;
+  for (const field of file.fields)
+    if (field.label === DEFAULT_LABELS_FIELD && typeof field.value === 'string') json = field.value;
+  const labels = json === undefined ? undefined : defaultLabelsOfField(json);
+  return labels === undefined ? undefined : { labels, key: labels.pairs.join(',') };
+}
+
+function place(label: string, metas: Map<string, Meta>, defaults?: DefaultLabels): Placement | null {
   if (label.startsWith(META_PREFIX)) return null;
   const parsed = parseFieldLabel(label);
   const { name, suffix } = classify(parsed, metas);
@@ -360,6 +381,13 @@ function place(label: string, metas: Map<string, Meta>): Placement | null {
   if ((meta.type === 'histogram' || meta.type === 'summary') && suffix === '') return null;
   const histogram = meta.type === 'histogram';
   const names = new Set(parsed.pairs.map(([k]) => k));
+  if (defaults !== undefined) {
+    for (const name of defaults.names) {
+      if (names.has(name)) continue;
+      parsed.pairs.push([name, escapeLabelValue(defaults.values[name]!)]);
+      names.add(name);
+    }
+  }
   return {
     family: name,
     meta,

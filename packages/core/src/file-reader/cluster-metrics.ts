@@ -3,6 +3,7 @@ import type { FamilySnapshot, Sample } from '../exposition/model.js';
 import type { ExpositionFormat } from '../exposition/render.js';
 import { renderExpositionInSlices } from '../exposition/render-slices.js';
 import { SLICE_ITEMS, Slicer } from '../exposition/slicer.js';
+import { DEFAULT_LABELS_FIELD } from '../metrics/default-labels.js';
 import type { Registry } from '../metrics/registry.js';
 import { fileName, threadIdentifier } from '../storage/file-names.js';
 import { filesToFamilies, filesToFamiliesInSlices, PlacementCache } from './aggregate.js';
@@ -89,6 +90,9 @@ async function liveFile(
   const fields: MmstatsField[] = [{ label: 'sys.pid', sig: 'I', value: process.pid, buffered: false }];
   const tid = threadIdentifier();
   if (tid !== process.pid) fields.push({ label: 'sys.tid', sig: 'I', value: tid, buffered: false });
+  const defaults = JSON.stringify(registry.defaultLabelValues);
+  if (defaults !== '{}')
+    fields.push({ label: DEFAULT_LABELS_FIELD, sig: 's', value: defaults, buffered: false });
   for (const metric of registry.getMetricsAsArray()) {
     const unit = (metric as { unit?: string }).unit ?? '';
     const meta = JSON.stringify({ type: metric.type, help: metric.help, unit });

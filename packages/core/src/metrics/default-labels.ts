@@ -4,6 +4,12 @@ import type { MetricJSON } from './contracts.js';
 import { escapeLabelValue } from './labels.js';
 import { LABEL_NAME } from './validation.js';
 
+/**
+ * The static string field that carries a registry's default labels in its files, as JSON
+ * (docs/file-format.md#default-labels): readers that combine files add them to that file's series.
+ */
+export const DEFAULT_LABELS_FIELD = 'mmstats.labels';
+
 /** `registry.setDefaultLabels(labels)`, checked and rendered once. */
 export interface DefaultLabels {
   readonly names: readonly string[];
@@ -33,6 +39,19 @@ export function defaultLabelsOf(labels: unknown): DefaultLabels | undefined {
   const names = Object.keys(values);
   if (names.length === 0) return undefined;
   return { names, values, pairs: names.map((n) => `${n}="${escapeLabelValue(values[n]!)}"`) };
+}
+
+/** The default labels a file's `mmstats.labels` field holds; undefined when none or unreadable. */
+export function defaultLabelsOfField(json: string): DefaultLabels | undefined {
+  try {
+    const labels: unknown = JSON.parse(json);
+    if (labels === null || typeof labels !== 'object' || Array.isArray(labels)) return undefined;
+    const strings = Object.entries(labels).filter(([, value]) => typeof value === 'string');
+    return defaultLabelsOf(Object.fromEntries(strings));
+  } catch {
+    // Another writer's corrupt or hostile field: its series are combined without default labels.
+    return undefined;
+  }
 }
 
 /** The series' own labels win, as in prom-client; default labels follow them. */

@@ -17,6 +17,7 @@ import { checkCardinalityLimit } from './cardinality.js';
 import { type Collector, CollectorMetric, familyText, isRegisteredMetric } from './collector.js';
 import type { RegisteredMetric as Metric, MetricJSON, RegistryLike } from './contracts.js';
 import {
+  DEFAULT_LABELS_FIELD,
   type DefaultLabels,
   defaultLabelsOf,
   jsonWithDefaultLabels,
@@ -60,6 +61,7 @@ export class Registry implements RegistryLike {
   private lastScrapeBytes = 0;
   private scrapeBuffer: Buffer | undefined;
   private defaults: DefaultLabels | undefined;
+  private defaultsWritten = false;
   private readonly options: RegistryOptions;
 
   readonly cardinalityLimit: number | undefined;
@@ -90,8 +92,23 @@ export class Registry implements RegistryLike {
 
   /** Created on first use, so a registry that never holds a metric never creates a file. */
   get store(): Store {
-    this.storeInstance ??= createStore(this.options.storage);
+    if (this.storeInstance === undefined) {
+      this.storeInstance = createStore(this.options.storage);
+      this.writeDefaultLabels();
+    }
     return this.storeInstance;
+  }
+
+  /** @internal The default labels, as `setDefaultLabels` took them (undefined ones left out). */
+  get defaultLabelValues(): Readonly<Record<string, string>> {
+    return this.defaults?.values ?? {};
+  }
+
+  /** Into the file too, so readers that combine files label this process's series as it does. */
+  private writeDefaultLabels(): void {
+    if (this.storeInstance === undefined || (this.defaults === undefined && !this.defaultsWritten)) return;
+    this.storeInstance.staticString(DEFAULT_LABELS_FIELD, JSON.stringify(this.defaultLabelValues));
+    this.defaultsWritten = true;
   }
 
   /**
@@ -192,10 +209,12 @@ export class Registry implements RegistryLike {
 
   /**
    * Labels added to every series this registry renders (text, OpenMetrics and JSON), unless the
-   * series has a label of that name. They are not written to the mmstats files.
+   * series has a label of that name. Also written to the mmstats files (one field), so the
+   * cluster view, the CLI and `mmstats serve` add them to this process's series as well.
    */
   setDefaultLabels(labels: Record<string, string | number | undefined>): void {
     this.defaults = defaultLabelsOf(labels);
+    this.writeDefaultLabels();
   }
 
   removeSingleMetric(name: string): void {
