@@ -266,7 +266,7 @@ class FamiliesBuilder {
 
   /** Where `label` goes; in a file with default labels, with them added (its own labels win). */
   private placementOf(label: string, defaults?: FileDefaults): Placement | null {
-    const key = defaults === undefined ? label : `${defaults.key}\n${label}`;
+    const key = defaults === undefined ? label : defaults.key + label;
     let placement = this.placements.get(key);
     if (placement === undefined) {
       placement = place(label, this.metas, defaults?.labels);
@@ -364,7 +364,8 @@ function defaultsOf(file: MmstatsFile): FileDefaults | undefined {
   for (const field of file.fields)
     if (field.label === DEFAULT_LABELS_FIELD && typeof field.value === 'string') json = field.value;
   const labels = json === undefined ? undefined : defaultLabelsOfField(json);
-  return labels === undefined ? undefined : { labels, key: labels.pairs.join(',') };
+  // A field label has no newline (the writer escapes it): the key cannot run into the label.
+  return labels === undefined ? undefined : { labels, key: `${labels.pairs.join(',')}\n` };
 }
 
 function place(label: string, metas: Map<string, Meta>, defaults?: DefaultLabels): Placement | null {
