@@ -15,7 +15,12 @@ interface Meta {
   type: MetricType;
   help: string;
   unit: string;
+  /** A gauge's prom-client aggregator: its processes combined into one series; else one per process. */
+  aggregator?: GaugeAggregator;
 }
+
+type GaugeAggregator = 'sum' | 'first' | 'min' | 'max' | 'average' | 'omit';
+const GAUGE_AGGREGATORS: ReadonlySet<string> = new Set(['sum', 'first', 'min', 'max', 'average', 'omit']);
 
 interface Family {
   name: string;
@@ -24,6 +29,8 @@ interface Family {
   samples: Map<string, Sample>;
   /** Histogram series by their labels without `le`. */
   histograms: Map<string, HistogramSeries>;
+  /** For an `average` gauge: how many processes each series' mean is over so far. */
+  averaged?: Map<string, number>;
 }
 
 const META_PREFIX = 'mmstats.meta.';
@@ -214,7 +221,8 @@ class FamiliesBuilder {
         const meta = field.label.startsWith(META_PREFIX)
           ? this.metas.get(field.label.slice(META_PREFIX.length))
           : undefined;
-        if (meta !== undefined) this.family(field.label.slice(META_PREFIX.length), meta);
+        if (meta !== undefined && meta.aggregator !== 'omit')
+          this.family(field.label.slice(META_PREFIX.length), meta);
         continue;
       }
       if (repeated.has(i)) continue;
@@ -223,6 +231,7 @@ class FamiliesBuilder {
       const value = typeof field.value === 'boolean' ? Number(field.value) : field.value;
       // Summaries' `_sum` and `_count` add up like counters; only gauges and untyped are per process.
       if (!gauges && (placement.meta.type === 'gauge' || placement.meta.type === 'untyped')) continue;
+      if (placement.meta.aggregator === 'omit') continue;
       if (placement.build !== this.build) {
         placement.target = this.family(placement.family, placement.meta);
         placement.build = this.build;
@@ -315,12 +324,16 @@ function parseMeta(json: string): Meta | null {
     return null;
   }
   if (raw === null || typeof raw !== 'object') return null;
-  const { type, help, unit } = raw as Record<string, unknown>;
-  return {
+  const { type, help, unit, aggregator } = raw as Record<string, unknown>;
+  const meta: Meta = {
     type: typeof type === 'string' && TYPES.has(type) ? (type as MetricType) : 'untyped',
     help: typeof help === 'string' && help.trim() !== '' ? help : 'mmstats metric',
     unit: typeof unit === 'string' && /^[a-zA-Z0-9_]*$/.test(unit) ? unit : '',
   };
+  // An aggregator this reader does not know leaves the gauge per process, as it was before.
+  if (meta.type === 'gauge' && typeof aggregator === 'string' && GAUGE_AGGREGATORS.has(aggregator))
+    meta.aggregator = aggregator as GaugeAggregator;
+  return meta;
 }
 
 /** Which family and sample a field belongs to: its own name, or a histogram's `_bucket`/`_sum`/`_count`. */
@@ -439,6 +452,8 @@ function addValue(
     const sample = target.samples.get(key);
     if (sample === undefined) target.samples.set(key, { suffix: placement.suffix, labels, value });
     else sample.value += value;
+  } else if (meta.aggregator !== undefined) {
+    combineGauge(target, labels, value, meta.aggregator);
   } else {
     // Gauges and untyped fields: one series per writer.
     let own = labels;
@@ -449,6 +464,25 @@ function addValue(
     // Two files claiming one process and series (a reused PID): the first keeps it.
     if (!target.samples.has(own)) target.samples.set(own, { suffix: '', labels: own, value });
   }
+}
+
+/** One process's value of a gauge with an aggregator, into the one series of all processes. */
+function combineGauge(target: Family, labels: string, value: number, how: GaugeAggregator): void {
+  const sample = target.samples.get(labels);
+  if (sample === undefined) {
+    target.samples.set(labels, { suffix: '', labels, value });
+    if (how === 'average') (target.averaged ??= new Map()).set(labels, 1);
+    return;
+  }
+  if (how === 'sum') sample.value += value;
+  else if (how === 'min') sample.value = Math.min(sample.value, value);
+  else if (how === 'max') sample.value = Math.max(sample.value, value);
+  else if (how === 'average') {
+    const n = (target.averaged?.get(labels) ?? 1) + 1;
+    target.averaged?.set(labels, n);
+    sample.value += (value - sample.value) / n;
+  }
+  // `first`: the first file's value stays (the cluster view puts this process's first).
 }
 
 function toSnapshot(family: Family): FamilySnapshot {

@@ -95,7 +95,9 @@ async function liveFile(
     fields.push({ label: DEFAULT_LABELS_FIELD, sig: 's', value: defaults, buffered: false });
   for (const metric of registry.getMetricsAsArray()) {
     const unit = (metric as { unit?: string }).unit ?? '';
-    const meta = JSON.stringify({ type: metric.type, help: metric.help, unit });
+    const meta =
+      (metric as { fileMeta?: () => string }).fileMeta?.() ??
+      JSON.stringify({ type: metric.type, help: metric.help, unit });
     fields.push({ label: `mmstats.meta.${metric.name}`, sig: 's', value: meta, buffered: false });
     const labelOf = (sample: Sample) => {
       const name = metric.name + sample.suffix;

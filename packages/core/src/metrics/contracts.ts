@@ -42,8 +42,15 @@ export interface MetricConfiguration<L extends string = string> {
   /**
    * prom-client's `aggregator` (`sum`, `first`, `min`, `max`, `average`, `omit`): how
    * `AggregatorRegistry.aggregate` combines this metric's JSON across processes. Default `sum`.
+   * Given for a gauge, it is also how the cluster view combines the gauge's running processes
+   * (else one series per process, with a `pid` label).
    */
   aggregator?: string;
+  /**
+   * @internal One series per process in the cluster view whatever the aggregator: the process
+   * metrics, where the worst process must stay visible.
+   */
+  perProcess?: boolean;
   /**
    * Counters and histograms: keep the latest exemplar per series (per bucket), written in
    * OpenMetrics only. `inc` / `observe` then take prom-client's `{ labels, value, exemplarLabels }`.

@@ -44,6 +44,8 @@ export abstract class Metric<S extends SeriesBase = SeriesBase> implements Regis
   protected readonly series: SeriesIndex<S>;
   /** prom-client's `aggregator`, given back by `get()`. */
   readonly aggregator: string;
+  /** The aggregator the files say, for gauges (docs/file-format.md#metadata); none: per process. */
+  private readonly filesAggregator: string | undefined;
   private readonly collectFn: (() => void | Promise<void>) | undefined;
   private single: S | undefined;
   /** Set by subclasses created with `enableExemplars`. */
@@ -86,6 +88,8 @@ export abstract class Metric<S extends SeriesBase = SeriesBase> implements Regis
       throw new MetricsError('INVALID_OPTION', `${this.name}: collect must be a function.`);
     }
     this.aggregator = typeof config.aggregator === 'string' ? config.aggregator : 'sum';
+    this.filesAggregator =
+      typeof config.aggregator === 'string' && config.perProcess !== true ? config.aggregator : undefined;
     this.collectFn = config.collect as (() => void | Promise<void>) | undefined;
     const registers: readonly RegistryLike[] = config.registers ?? [defaultRegistry()];
     for (const registry of registers) registry.assertCanRegister(this);
@@ -119,11 +123,15 @@ export abstract class Metric<S extends SeriesBase = SeriesBase> implements Regis
 
   /** Call at the end of a subclass constructor, once its own fields are set. */
   protected init(): void {
-    this.store.staticString(
-      `mmstats.meta.${this.name}`,
-      JSON.stringify({ type: this.type, help: this.help, unit: this.unit }),
-    );
+    this.store.staticString(`mmstats.meta.${this.name}`, this.fileMeta());
     if (this.labelNames.length === 0) this.single = this.series.getByValues([]);
+  }
+
+  /** @internal The family's metadata field, as JSON (docs/file-format.md#metadata). */
+  fileMeta(): string {
+    const meta: Record<string, string> = { type: this.type, help: this.help, unit: this.unit };
+    if (this.type === 'gauge' && this.filesAggregator !== undefined) meta.aggregator = this.filesAggregator;
+    return JSON.stringify(meta);
   }
 
   /** Samples a Prometheus name derived from this one would have, for clash checks. */

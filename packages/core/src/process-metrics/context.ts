@@ -46,5 +46,6 @@ export function declare(
     ...(extra.unit === undefined ? {} : { unit: extra.unit }),
     ...(extra.collect === undefined ? {} : { collect: extra.collect }),
     ...(extra.aggregator === undefined ? {} : { aggregator: extra.aggregator }),
+    perProcess: true,
   };
 }
