@@ -2,7 +2,7 @@ import type { FamilySnapshot, Sample } from '../exposition/model.js';
 import { filesToFamilies } from '../file-reader/aggregate.js';
 import { type MmstatsSkippedFile, readMmstatsDirectory } from '../file-reader/discover.js';
 import { writerLiveness } from '../file-reader/liveness.js';
-import type { MmstatsFile } from '../file-reader/reader.js';
+import type { MmstatsFile, MmstatsReadResult } from '../file-reader/reader.js';
 import { escapeLabelValue } from '../metrics/labels.js';
 import { appOf } from './app-of.js';
 import { labelPairs } from './label-pairs.js';
@@ -14,6 +14,13 @@ export interface AppsView {
   skipped: MmstatsSkippedFile[];
   /** Families an app could not join because another app has the same name with another type. */
   conflicts: string[];
+}
+
+export interface AppsOptions {
+  /** How a file is read; default the full reader. A scraper passes a CachedReader's. */
+  read?: (path: string) => MmstatsReadResult;
+  /** Only this app's files. */
+  app?: string;
 }
 
 /** Groups files by app, in file order. */
@@ -35,9 +42,15 @@ export function groupByApp(files: readonly MmstatsFile[]): Map<string, MmstatsFi
  * own `app`). Untyped fields, as files of the original mmstats hold, are exported as gauges: a
  * value read from a file is a reading of now, which is what a gauge is.
  */
-export function appsExposition(targets: readonly string[] | undefined, env: NodeJS.ProcessEnv): AppsView {
-  const { files, skipped } = readMmstatsDirectory(targets, { env });
+export function appsExposition(
+  targets: readonly string[] | undefined,
+  env: NodeJS.ProcessEnv,
+  options: AppsOptions = {},
+): AppsView {
+  const { files, skipped } = readMmstatsDirectory(targets, { env, read: options.read });
   const apps = groupByApp(files);
+  if (options.app !== undefined)
+    for (const app of [...apps.keys()]) if (app !== options.app) apps.delete(app);
   const labelled = apps.size > 1;
   const merged = new Map<string, FamilySnapshot>();
   const conflicts: string[] = [];

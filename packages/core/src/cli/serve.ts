@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
 import { renderExposition } from '../exposition/render.js';
+import { CachedReader, writtenByMmstats } from '../file-reader/cached-reader.js';
 import { createMetricsEndpoint, isPath } from '../http/endpoint.js';
 import type { MetricsAuth } from '../http/options.js';
-import { appsExposition } from './apps-exposition.js';
+import { type AppsView, appsExposition } from './apps-exposition.js';
 import { parseCommandArgs, usageError } from './args.js';
 import {
   baseUrl,
@@ -19,7 +20,7 @@ import { type CliIo, EXIT_FAILURE, EXIT_OK } from './io.js';
 import { healthFamilies } from './serve-health.js';
 import { checkTargets } from './targets.js';
 
-export const SERVE_USAGE = `Usage: mmstats serve [--port 9464] [--host 127.0.0.1] [--path /metrics] [PATH...]
+export const SERVE_USAGE = `Usage: mmstats serve [--port 9464] [--host 127.0.0.1] [--path /metrics] [--app NAME] [PATH...]
 
 A Prometheus exporter for mmstats files: serves the files of every app in PATH at /metrics, so
 the app itself needs no metrics endpoint and no scrape ever runs on its event loop. Each app
@@ -36,6 +37,7 @@ $MMSTATS_PATH/*.mmstats, else the per-user directory under the temp dir.
   --host H              address to listen on (default 127.0.0.1, this machine only; any other
                         address is reachable from elsewhere and prints a warning)
   --path P              path of the metrics (default /metrics)
+  --app NAME            only the files of that application (their mmstats.app field)
   --bearer-file FILE    require "Authorization: Bearer <token>", the token read from FILE
   --basic-file FILE     require basic auth, "user:password" read from FILE
   -h, --help            this text
@@ -49,6 +51,8 @@ export interface ServeOptions {
   /** The directories or patterns read, for people. */
   shown: string;
   path?: string;
+  /** Only this app's files. */
+  app?: string;
   auth?: MetricsAuth<IncomingMessage>;
   env: NodeJS.ProcessEnv;
   /** Where problems with files go (a corrupt file, a directory gone), each reported once. */
@@ -66,9 +70,16 @@ export async function startServe(options: ServeOptions): Promise<RunningServer> 
     reported.add(line);
     options.report?.(line);
   };
+  // Scrapes read the same files again and again: only their values are read again.
+  const cache = new CachedReader();
+  const look = () =>
+    appsExposition(options.targets, options.env, {
+      read: (file) => cache.read(file, writtenByMmstats),
+      app: options.app,
+    });
   const registry = {
     metrics(format: 'text' | 'openmetrics') {
-      const view = appsExposition(options.targets, options.env);
+      const view = look();
       for (const { path: file, reason } of view.skipped) report(`skipping ${file}: ${reason}`);
       for (const conflict of view.conflicts) report(`leaving out ${conflict}`);
       return renderExposition([...view.families, ...healthFamilies(view)], format);
@@ -89,7 +100,7 @@ export async function startServe(options: ServeOptions): Promise<RunningServer> 
       // With auth on, file paths and app names are for those who may scrape.
       const body = options.auth
         ? `mmstats serve: Prometheus metrics at ${path}, for authenticated scrapers.\n`
-        : describe(options, path);
+        : describe(options, path, look());
       res.writeHead(200, text).end(body);
       return;
     }
@@ -100,9 +111,8 @@ export async function startServe(options: ServeOptions): Promise<RunningServer> 
 }
 
 /** The text of `/`: what is read, how it is aggregated, and what was skipped just now. */
-function describe(options: ServeOptions, path: string): string {
-  const view = appsExposition(options.targets, options.env);
-  let out = `mmstats serve: a Prometheus exporter for mmstats files.\n\nMetrics: ${path}\nReading: ${options.shown}\n`;
+function describe(options: ServeOptions, path: string, view: AppsView): string {
+  let out = `mmstats serve: a Prometheus exporter for mmstats files.\n\nMetrics: ${path}\nReading: ${options.shown}${options.app === undefined ? '' : `, app ${options.app} only`}\n`;
   out += `Aggregated per app as a cluster is${view.apps.size > 1 ? ', with an app label' : ''}.\n\n`;
   if (view.apps.size === 0) out += 'No readable mmstats files right now.\n';
   for (const [app, files] of view.apps) out += `app ${app}: ${files.length} file(s)\n`;
@@ -150,6 +160,7 @@ export async function serve(argv: readonly string[], io: CliIo): Promise<number>
       path: { type: 'string' },
       'bearer-file': { type: 'string' },
       'basic-file': { type: 'string' },
+      app: { type: 'string' },
     },
     SERVE_USAGE,
     io,
@@ -183,6 +194,7 @@ export async function serve(argv: readonly string[], io: CliIo): Promise<number>
       listen: address,
       ...targets,
       path,
+      app: parsed.values.app as string | undefined,
       auth,
       env: io.env,
       report: (line) => io.stderr(`mmstats serve: ${line}\n`),

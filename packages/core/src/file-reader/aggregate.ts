@@ -471,7 +471,10 @@ function combineGauge(target: Family, labels: string, value: number, how: GaugeA
   const sample = target.samples.get(labels);
   if (sample === undefined) {
     target.samples.set(labels, { suffix: '', labels, value });
-    if (how === 'average') (target.averaged ??= new Map()).set(labels, 1);
+    if (how === 'average') {
+      target.averaged ??= new Map();
+      target.averaged.set(labels, 1);
+    }
     return;
   }
   if (how === 'sum') sample.value += value;

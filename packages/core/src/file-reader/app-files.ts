@@ -1,12 +1,11 @@
 import { readdirSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { APP_LABEL, appSlug, START_LABEL } from '../storage/app-identity.js';
+import { appSlug, START_LABEL } from '../storage/app-identity.js';
 import type { MmstatsSkippedFile } from './discover.js';
 import { appOf, fileKey, stringField } from './file-identity.js';
 import { fileLiveness, type Liveness } from './liveness.js';
 import {
   describeFsError,
-  type MmstatsField,
   type MmstatsFile,
   type MmstatsReadOptions,
   type MmstatsReadResult,
@@ -25,7 +24,7 @@ function listDirectory(directory: string): { paths: string[]; missing: MmstatsSk
 
 import { ARCHIVE_LABEL } from './archive-label.js';
 import { lockArchive } from './archive-lock.js';
-import { CachedReader } from './cached-reader.js';
+import { CachedReader, writtenByMmstats } from './cached-reader.js';
 
 export { ARCHIVE_LABEL };
 
@@ -76,12 +75,11 @@ export interface AppFiles {
 
 /** Scrapes read the same files over and over: their layouts are remembered between reads. */
 const cache = new CachedReader();
-const ours = (fields: readonly MmstatsField[]) => fields.some((f) => f.label === APP_LABEL);
 
 /** The cache serves default reads; other byte orders or limits take the full reader. */
 function reader(options: MmstatsReadOptions): (path: string) => MmstatsReadResult {
   return Object.keys(options).length === 0
-    ? (path) => cache.read(path, ours)
+    ? (path) => cache.read(path, writtenByMmstats)
     : (path) => readMmstatsFile(path, options);
 }
 

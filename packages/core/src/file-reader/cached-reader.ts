@@ -3,6 +3,7 @@ import { LITTLE_ENDIAN } from '../file-format/byte-order.js';
 import { UNBUFFERED } from '../file-format/constants.js';
 import { parseLayout, type RecordLayout } from '../file-format/records.js';
 import { decodeValue } from '../file-format/values.js';
+import { APP_LABEL } from '../storage/app-identity.js';
 import {
   fileSource,
   type MmstatsField,
@@ -10,6 +11,11 @@ import {
   readMmstatsFile,
   readMmstatsSource,
 } from './reader.js';
+
+/** Files our writer made (they name their app): the only ones whose layout a CachedReader keeps. */
+export function writtenByMmstats(fields: readonly MmstatsField[]): boolean {
+  return fields.some((f) => f.label === APP_LABEL);
+}
 
 /** What a file looked like when last read in full: its records and its unbuffered values. */
 interface Layout {

@@ -2,7 +2,13 @@ import { readdirSync, statSync } from 'node:fs';
 import { isAbsolute, join, sep } from 'node:path';
 import { MetricsError } from '../errors.js';
 import { defaultGlob } from '../storage/file-names.js';
-import { describeFsError, type MmstatsFile, type MmstatsReadOptions, readMmstatsFile } from './reader.js';
+import {
+  describeFsError,
+  type MmstatsFile,
+  type MmstatsReadOptions,
+  type MmstatsReadResult,
+  readMmstatsFile,
+} from './reader.js';
 
 export interface MmstatsSkippedFile {
   path: string;
@@ -17,6 +23,8 @@ export interface MmstatsDirectory {
 export interface MmstatsDiscoverOptions extends MmstatsReadOptions {
   /** Environment for `$MMSTATS_GLOB` / `$MMSTATS_PATH` when no target is given; default `process.env`. */
   env?: NodeJS.ProcessEnv;
+  /** @internal How a file is read instead of the full reader: a scraper's CachedReader. */
+  read?: (path: string) => MmstatsReadResult;
 }
 
 const MAGIC = /[*?[]/;
@@ -67,7 +75,7 @@ export function readMmstatsDirectory(
   const files: MmstatsFile[] = [];
   const skipped = [...missing];
   for (const path of paths) {
-    const result = readMmstatsFile(path, options);
+    const result = options.read?.(path) ?? readMmstatsFile(path, options);
     if (result.ok) files.push(result);
     else skipped.push({ path: result.path, reason: result.reason });
   }

@@ -111,6 +111,56 @@ describe('mmstats serve', () => {
     },
   );
 
+  it('--app serves one app alone, without an app label', async () => {
+    const dir = freshDir();
+    appFiles(dir, 'shop', 3);
+    appFiles(dir, 'billing', 5);
+    const server = await startServe({
+      listen: { port: 0, host: '127.0.0.1' },
+      targets: [dir],
+      shown: dir,
+      app: 'billing',
+      env: {},
+    });
+    open.push(server);
+    const requests = parseText((await scrape(server.url)).body).find(
+      (f) => f.name === 'http_requests_total',
+    )!;
+    expect(requests.samples.map((s) => [s.labels, s.value])).toEqual([
+      [{ route: '/users/:id', status: '2XX' }, 5],
+    ]);
+    const home = await (await fetch(`${server.url}/`)).text();
+    expect(home).toContain('app billing only');
+    expect(home).not.toContain('app shop');
+  });
+
+  it('gives the values of now at every scrape, of a file it has read before', async () => {
+    const dir = freshDir();
+    const registry = new Registry({ storage: { directory: dir, app: 'live' } });
+    registries.push(registry);
+    const counter = new Counter({
+      name: 'jobs_total',
+      help: 'Jobs',
+      labelNames: ['queue'],
+      registers: [registry],
+    });
+    counter.inc({ queue: 'mail' }, 1);
+    const { url } = await serveDir(dir);
+    const value = async () =>
+      parseText((await scrape(url)).body)
+        .find((f) => f.name === 'jobs_total')
+        ?.samples.map((s) => [s.labels.queue, s.value]);
+    expect(await value()).toEqual([['mail', 1]]);
+    counter.inc({ queue: 'mail' }, 2);
+    expect(await value()).toEqual([['mail', 3]]);
+    // A series added since: the file grew a record, read again in full.
+    counter.inc({ queue: 'sms' }, 4);
+    expect(await value()).toEqual([
+      ['mail', 3],
+      ['sms', 4],
+    ]);
+  });
+
   it('one app: no app label; OpenMetrics when asked for', async () => {
     const dir = freshDir();
     appFiles(dir, 'shop', 2);
