@@ -1,7 +1,11 @@
-import { unlinkSync } from 'node:fs';
+import { existsSync, unlinkSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { archivePath, isArchivePath } from '../file-reader/app-files.js';
+import { foldIntoArchive } from '../file-reader/archive.js';
 import { findMmstatsFiles } from '../file-reader/discover.js';
+import { appOf } from '../file-reader/file-identity.js';
 import { fileLiveness } from '../file-reader/liveness.js';
-import { describeFsError, readMmstatsFile } from '../file-reader/reader.js';
+import { describeFsError, type MmstatsFile, readMmstatsFile } from '../file-reader/reader.js';
 import { parseCommandArgs } from './args.js';
 import { type CliIo, EXIT_FAILURE, EXIT_OK } from './io.js';
 
@@ -13,12 +17,22 @@ later than the file's writer (its mmstats.starttime). A process of another user 
 as alive. Files that cannot be read or have no sys.pid are kept and reported. Without an
 argument: $MMSTATS_GLOB, else $MMSTATS_PATH/*.mmstats, else the per-user temp directory.
 
-Counters and histograms of a removed file no longer count toward the totals that
-'mmstats slurp' and the /metrics of a cluster show.
+The files of an app that keeps an archive (cluster and PM2 workers do) are folded into it, as
+the app's next scrape would: their counts keep counting. Counters and histograms of any other
+removed file no longer count toward the totals that 'mmstats slurp' shows.
 
   --dry-run    print what would be removed, remove nothing
   -h, --help   this text
 `;
+
+/** The archive a dead file belongs in: its app keeps one next to it. */
+function archiveOf(file: MmstatsFile): { directory: string; app: string; archive: string } | undefined {
+  const app = appOf(file);
+  if (app === undefined) return undefined;
+  const directory = dirname(file.path);
+  const archive = archivePath(directory, app);
+  return existsSync(archive) ? { directory, app, archive } : undefined;
+}
 
 export function clean(argv: readonly string[], io: CliIo): number {
   const parsed = parseCommandArgs(argv, { 'dry-run': { type: 'boolean' } }, CLEAN_USAGE, io);
@@ -29,8 +43,11 @@ export function clean(argv: readonly string[], io: CliIo): number {
   let status = missing.length > 0 ? EXIT_FAILURE : EXIT_OK;
   for (const { path, reason } of missing) io.stderr(`mmstats: skipping ${path}: ${reason}\n`);
   let removed = 0;
+  let folded = 0;
   let alive = 0;
+  const folds = new Map<string, { directory: string; app: string; files: MmstatsFile[] }>();
   for (const path of paths) {
+    if (isArchivePath(path)) continue;
     const file = readMmstatsFile(path);
     if (!file.ok) {
       io.stderr(`mmstats: keeping ${path}: ${file.reason}\n`);
@@ -45,6 +62,13 @@ export function clean(argv: readonly string[], io: CliIo): number {
     if (liveness === 'unknown')
       io.stderr(`mmstats: keeping ${path}: cannot tell whether pid ${file.pid} runs\n`);
     if (liveness !== 'dead') continue;
+    const into = archiveOf(file);
+    if (into !== undefined) {
+      const fold = folds.get(into.archive) ?? { directory: into.directory, app: into.app, files: [] };
+      fold.files.push(file);
+      folds.set(into.archive, fold);
+      continue;
+    }
     if (!dryRun) {
       try {
         unlinkSync(path);
@@ -57,6 +81,21 @@ export function clean(argv: readonly string[], io: CliIo): number {
     removed++;
     io.stdout(`${dryRun ? 'would remove' : 'removed'} ${path} (pid ${file.pid} is not running)\n`);
   }
-  io.stdout(`${dryRun ? 'would remove' : 'removed'} ${removed} file(s), ${alive} alive\n`);
+  for (const [archive, { directory, app, files }] of folds) {
+    if (!dryRun && foldIntoArchive(directory, app, { waitMs: 1000 }).locked) {
+      io.stderr(`mmstats: not folding into ${archive}: another process holds its lock; try again\n`);
+      status = EXIT_FAILURE;
+      continue;
+    }
+    for (const file of files) {
+      io.stdout(
+        `${dryRun ? 'would fold' : 'folded'} ${file.path} into ${archive} (pid ${file.pid} is not running)\n`,
+      );
+    }
+    folded += files.length;
+  }
+  const verb = dryRun ? 'would remove' : 'removed';
+  const foldNote = folded === 0 ? '' : `, ${dryRun ? 'would fold' : 'folded'} ${folded} into archives`;
+  io.stdout(`${verb} ${removed} file(s)${foldNote}, ${alive} alive\n`);
   return status;
 }
