@@ -1,27 +1,11 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CliIo } from '../../src/cli/io.js';
-import { main } from '../../src/cli/run.js';
 import { foldIntoArchive } from '../../src/file-reader/archive.js';
 import { appSlug, ownStartTime } from '../../src/storage/app-identity.js';
 import { tempDirectory } from '../lifecycle/support/app.js';
 import { DEAD_PID, writeProcessFile } from '../lifecycle/support/dead-files.js';
-
-async function run(argv: string[]) {
-  const out = { stdout: '', stderr: '' };
-  const io: CliIo = {
-    stdout: (text) => {
-      out.stdout += text;
-    },
-    stderr: (text) => {
-      out.stderr += text;
-    },
-    env: {},
-  };
-  const code = await main(argv, io);
-  return { code, ...out };
-}
+import { run } from './support/run.js';
 
 const ROUTE = 'http_requests_total{method="GET",route="/users/:id/orders/:orderId/items/:itemId"';
 let dir = '';

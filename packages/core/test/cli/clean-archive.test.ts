@@ -1,28 +1,12 @@
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CliIo } from '../../src/cli/io.js';
-import { main } from '../../src/cli/run.js';
 import { renderExposition } from '../../src/exposition/render.js';
 import { foldIntoArchive } from '../../src/file-reader/archive.js';
 import { appFamilies } from '../../src/file-reader/cluster-metrics.js';
 import { tempDirectory } from '../lifecycle/support/app.js';
 import { DEAD_PID, writeProcessFile } from '../lifecycle/support/dead-files.js';
-
-async function run(argv: string[]) {
-  const out = { stdout: '', stderr: '' };
-  const io: CliIo = {
-    stdout: (text) => {
-      out.stdout += text;
-    },
-    stderr: (text) => {
-      out.stderr += text;
-    },
-    env: {},
-  };
-  const code = await main(argv, io);
-  return { code, ...out };
-}
+import { run } from './support/run.js';
 
 const dirs: string[] = [];
 afterEach(() => {

@@ -4,31 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CliIo } from '../../src/cli/io.js';
 import { main } from '../../src/cli/run.js';
 import { buffered, image, unbuffered, WORKED_EXAMPLE, writeImage } from '../support/mmstats-images.js';
+import { capture, run } from './support/run.js';
 
 const CLI = fileURLToPath(new URL('../../dist/cli.cjs', import.meta.url));
-
-function capture(env: NodeJS.ProcessEnv = {}) {
-  const out = { stdout: '', stderr: '' };
-  const io: CliIo = {
-    stdout: (text) => {
-      out.stdout += text;
-    },
-    stderr: (text) => {
-      out.stderr += text;
-    },
-    env,
-  };
-  return { io, out };
-}
-
-async function run(argv: string[], env: NodeJS.ProcessEnv = {}) {
-  const { io, out } = capture(env);
-  const code = await main(argv, io);
-  return { code, ...out };
-}
 
 /** A worker file: `status.2XX` (integer) and `load` (double), as pollstats users would poll. */
 function workerImage(pid: number, status: number, load: number): Uint8Array {
