@@ -3,7 +3,7 @@ import { sampleLine } from '../exposition/render.js';
 import { isAscii } from '../exposition/writer.js';
 import { Cell } from '../file-format/cell.js';
 import type { MetricConfiguration } from './contracts.js';
-import { ExemplarStore, exemplarLabelsFor } from './exemplars.js';
+import { type Exemplar, ExemplarStore, exemplarLabelsFor } from './exemplars.js';
 import type { Labels } from './labels.js';
 import { Metric } from './metric.js';
 import { invalidValue } from './validation.js';
@@ -105,6 +105,10 @@ export class Counter<L extends string = string> extends Metric<CounterChild> {
     const sample: Sample = { suffix: '', labels: series.labelText, value: series.get() };
     if (this.exemplars !== undefined) sample.exemplar = this.exemplars.text(series, 0);
     out.push(sample);
+  }
+
+  protected override exemplarOf(series: CounterChild): Exemplar | undefined {
+    return this.exemplars?.get(series, 0);
   }
 
   protected seriesText(series: CounterChild, name: string): string {

@@ -4,7 +4,7 @@ import { isAscii } from '../exposition/writer.js';
 import type { Cell } from '../file-format/cell.js';
 import { formatBound, validateBuckets } from './buckets.js';
 import type { MetricConfiguration } from './contracts.js';
-import { ExemplarStore, exemplarLabelsFor } from './exemplars.js';
+import { type Exemplar, ExemplarStore, exemplarLabelsFor } from './exemplars.js';
 import { type Labels, mergeLabels } from './labels.js';
 import { Metric } from './metric.js';
 import { stopwatch } from './stopwatch.js';
@@ -258,6 +258,13 @@ export class Histogram<L extends string = string> extends Metric<HistogramChild>
     }
     out.push({ suffix: '_sum', labels: series.labelText, value: series.getSum() });
     out.push({ suffix: '_count', labels: series.labelText, value: series.getCount() });
+  }
+
+  /** As prom-client: a finite bucket's slot is null until it has one; `+Inf`'s key only once it has. */
+  protected override exemplarOf(series: HistogramChild, index: number): Exemplar | null | undefined {
+    if (this.exemplars === undefined || index > this.bounds.length) return undefined;
+    const exemplar = this.exemplars.get(series, index);
+    return exemplar ?? (index < this.bounds.length ? null : undefined);
   }
 
   protected seriesText(series: HistogramChild, name: string): string {

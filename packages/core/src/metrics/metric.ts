@@ -5,8 +5,14 @@ import { type ExpositionWriter, isAscii } from '../exposition/writer.js';
 import { MemoryStore, type Store } from '../storage/store.js';
 import { checkCardinalityLimit } from './cardinality.js';
 import { familyText } from './collector.js';
-import type { MetricConfiguration, MetricJSON, RegisteredMetric, RegistryLike } from './contracts.js';
-import type { ExemplarStore } from './exemplars.js';
+import type {
+  MetricConfiguration,
+  MetricJSON,
+  MetricValue,
+  RegisteredMetric,
+  RegistryLike,
+} from './contracts.js';
+import type { Exemplar, ExemplarStore } from './exemplars.js';
 import { DEFAULT_CARDINALITY_LIMIT, type Labels, renderLabelPairs, SeriesIndex } from './labels.js';
 import { defaultRegistry } from './registry.js';
 import { sanitizePrefix, validateHelp, validateLabelNames, validateMetricName } from './validation.js';
@@ -277,19 +283,29 @@ export abstract class Metric<S extends SeriesBase = SeriesBase> implements Regis
       });
       const out: Sample[] = [];
       this.samplesOf(series, out);
-      for (const sample of out) {
+      out.forEach((sample, index) => {
         const labels: Record<string, string | number> = { ...base };
         // Only a histogram's bucket ends with its own `le`; a label such as `file` must not match.
         const le = sample.suffix === '_bucket' ? /(?:^|,)le="([^"]*)"$/.exec(sample.labels) : null;
         if (le) labels.le = le[1] === '+Inf' ? '+Inf' : Number(le[1]);
-        values.push(
+        const value: MetricValue =
           sample.suffix === ''
             ? { labels, value: sample.value }
-            : { labels, value: sample.value, metricName: this.name + sample.suffix },
-        );
-      }
+            : { labels, value: sample.value, metricName: this.name + sample.suffix };
+        const exemplar = this.exemplarOf(series, index);
+        if (exemplar !== undefined) value.exemplar = exemplar;
+        values.push(value);
+      });
     }
     return { name: this.name, help: this.help, type: this.type, values, aggregator: this.aggregator };
+  }
+
+  /**
+   * The exemplar `get()` gives with the `index`th sample of `series`, in prom-client's shape:
+   * undefined leaves the key out, null is a slot that can hold one but has none yet.
+   */
+  protected exemplarOf(_series: S, _index: number): Exemplar | null | undefined {
+    return undefined;
   }
 
   /** Field label for a sample of a series: `<prefix><name><suffix>{labels}`. */

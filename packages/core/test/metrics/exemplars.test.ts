@@ -57,6 +57,51 @@ describe('exemplars (enableExemplars, exemplarLabels), as prom-client', () => {
     expect(text).toContain('db_seconds_bucket{le="+Inf"} 2 # {trace_id="slow"} 2.5 1700000002.5\n');
   });
 
+  it('get() gives the exemplars in prom-client’s shape, counter and histogram', async () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: 1_700_000_000_123 });
+    const values = [];
+    for (const lib of [
+      { Counter, Histogram, registry: new Registry({ storage: false, contentType: OM }) },
+      {
+        Counter: prom.Counter as unknown as typeof Counter,
+        Histogram: prom.Histogram as unknown as typeof Histogram,
+        registry: new (prom.Registry as unknown as new (type: string) => Registry)(OM),
+      },
+    ]) {
+      const registers = [lib.registry];
+      const c = new lib.Counter({
+        name: 'c_total',
+        help: 'c',
+        labelNames: ['a'],
+        enableExemplars: true,
+        registers,
+      });
+      c.inc({ labels: { a: 'x' }, value: 2, exemplarLabels: { trace_id: 't1' } });
+      c.inc({ labels: { a: 'y' }, value: 1 });
+      const h = new lib.Histogram({
+        name: 'h_seconds',
+        help: 'h',
+        buckets: [1, 2],
+        enableExemplars: true,
+        registers,
+      });
+      h.observe({ labels: {}, value: 0.5, exemplarLabels: { trace_id: 't2' } });
+      h.observe({ labels: {}, value: 5, exemplarLabels: { trace_id: 't3' } });
+      // Through JSON, as a user sends them on: prom-client's Exemplar is a class, and its
+      // histogram values carry a `sharedLabels` copy of the labels that we leave out.
+      const json = (v: unknown) =>
+        JSON.parse(JSON.stringify(v, (k, x) => (k === 'sharedLabels' ? undefined : x)));
+      values.push(json([(await c.get()).values, (await h.get()).values]));
+    }
+    expect(values[0]).toEqual(values[1]);
+    expect(values[0][1][1]).toEqual({
+      labels: { le: 2 },
+      value: 1,
+      metricName: 'h_seconds_bucket',
+      exemplar: null,
+    });
+  });
+
   it('refuses exemplar labels over OpenMetrics’ 128 characters, saying so', () => {
     const c = new Counter({ name: 'x_total', help: 'x', enableExemplars: true, registers: [] });
     expect(() => c.inc({ exemplarLabels: { trace_id: 'x'.repeat(130) } })).toThrow(/OpenMetrics allows 128/);
