@@ -9,7 +9,7 @@ import { METRIC_NAME } from '../metrics/validation.js';
 import { type MmstatsDiscoverOptions, readMmstatsDirectory } from './discover.js';
 import { appOf } from './file-identity.js';
 import { type HistogramSeries, histogramSamples, newHistogramSeries } from './histogram-merge.js';
-import type { MmstatsFile } from './reader.js';
+import type { MmstatsField, MmstatsFile } from './reader.js';
 
 interface Meta {
   type: MetricType;
@@ -133,6 +133,13 @@ function impossible(placement: Placement, value: number): string | null {
   return null;
 }
 
+/**
+ * The repeated records of a fields array, once checked: a CachedReader hands back the same array,
+ * labels unchanged, read after read (a file that changed gets a new one), so the set of labels
+ * need not be built again at every scrape.
+ */
+const repeatsByFields = new WeakMap<readonly MmstatsField[], Set<number>>();
+
 let builds = 0;
 const MAX_CACHED_PLACEMENTS = 1_000_000;
 
@@ -153,6 +160,7 @@ class FamiliesBuilder {
   private seen = new Set<string>();
   private seenFile: MmstatsFile | undefined;
   private repeated = new Set<number>();
+  private known: Set<number> | undefined;
   private writerFile: MmstatsFile | undefined;
   private writer: Writer | null | undefined;
   private gauges = true;
@@ -169,15 +177,15 @@ class FamiliesBuilder {
   check(file: MmstatsFile, from: number, to: number): boolean {
     if (this.seenFile !== file) {
       this.seenFile = file;
+      this.known = repeatsByFields.get(file.fields);
       this.seen = new Set();
-      this.repeated = new Set();
+      this.repeated = this.known ?? new Set();
     }
     const end = Math.min(to, file.fields.length);
     for (let i = from; i < end; i++) {
       const field = file.fields[i]!;
       if (typeof field.value === 'string') continue;
-      if (this.seen.has(field.label)) {
-        this.repeated.add(i);
+      if (this.isRepeated(field.label, i)) {
         this.options.onSkip?.(
           file.path,
           'the record is repeated in the file: only the first copy counts',
@@ -185,7 +193,6 @@ class FamiliesBuilder {
         );
         continue;
       }
-      this.seen.add(field.label);
       const placement = this.placementOf(field.label);
       if (placement === null) continue;
       const value = typeof field.value === 'boolean' ? Number(field.value) : field.value;
@@ -198,7 +205,20 @@ class FamiliesBuilder {
         return false;
       }
     }
+    if (end === file.fields.length && this.known === undefined)
+      repeatsByFields.set(file.fields, this.repeated);
     return true;
+  }
+
+  /** Whether field `i` repeats an earlier label; known already for fields read before (see repeatsByFields). */
+  private isRepeated(label: string, i: number): boolean {
+    if (this.known !== undefined) return this.known.has(i);
+    if (this.seen.has(label)) {
+      this.repeated.add(i);
+      return true;
+    }
+    this.seen.add(label);
+    return false;
   }
 
   /** Adds the values of `file.fields[from, to)`; `check` must have passed over the whole file first. */
@@ -355,6 +375,8 @@ interface Placement {
   suffix: string;
   /** Rendered label pairs; without `le` for histogram samples. */
   labels: string;
+  /** A counter or summary sample's key in its family: made once, not per field and scrape. */
+  key: string;
   le: string | undefined;
   /** The label names the writer's `pid`/`tid` take: `mmstats_pid` when the series has its own `pid`. */
   pidName: string;
@@ -402,11 +424,13 @@ function place(label: string, metas: Map<string, Meta>, defaults?: DefaultLabels
       names.add(name);
     }
   }
+  const labels = renderPairs(histogram ? parsed.pairs.filter(([k]) => k !== 'le') : parsed.pairs);
   return {
     family: name,
     meta,
     suffix,
-    labels: renderPairs(histogram ? parsed.pairs.filter(([k]) => k !== 'le') : parsed.pairs),
+    labels,
+    key: `${suffix}|${labels}`,
     le: suffix === '_bucket' ? parsed.pairs.find(([k]) => k === 'le')?.[1] : undefined,
     pidName: names.has('pid') ? 'mmstats_pid' : 'pid',
     tidName: names.has('tid') ? undefined : 'tid',
@@ -448,9 +472,8 @@ function addValue(
   } else if (meta.type === 'counter' || meta.type === 'summary') {
     // A summary's files hold only `_sum` and `_count`, which add up like counters; its quantiles
     // stay in each process.
-    const key = `${placement.suffix}|${labels}`;
-    const sample = target.samples.get(key);
-    if (sample === undefined) target.samples.set(key, { suffix: placement.suffix, labels, value });
+    const sample = target.samples.get(placement.key);
+    if (sample === undefined) target.samples.set(placement.key, { suffix: placement.suffix, labels, value });
     else sample.value += value;
   } else if (meta.aggregator !== undefined) {
     combineGauge(target, labels, value, meta.aggregator);
