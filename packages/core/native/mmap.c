@@ -122,11 +122,43 @@ static napi_value unmap_mapping(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// remap(buffer, fd): the pages of `buffer` now come from the file `fd`, at the same address, so
+// every JavaScript view of the buffer writes to the new file. For a file that was deleted while
+// mapped: the caller wrote the mapping's bytes into a new file of the same length, renamed it
+// into place, and nothing can write in between (it is one synchronous call on the only thread
+// that writes this mapping). MAP_FIXED replaces the old pages in one call; the checks come first,
+// since a MAP_FIXED that failed could leave the range unmapped.
+static napi_value remap_mapping(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  void *data = NULL;
+  size_t length = 0;
+  if (get_mapping(env, argv[0], &data, &length) == NULL) return NULL;
+  int32_t fd = -1;
+  CHECK(env, napi_get_value_int32(env, argv[1], &fd));
+  if (data == NULL || length == 0) {
+    napi_throw_range_error(env, NULL, "the mapping was already released");
+    return NULL;
+  }
+  struct stat st;
+  if (fstat(fd, &st) != 0) return throw_errno(env, "cannot stat", "mmstats file", errno);
+  if (!S_ISREG(st.st_mode) || st.st_size != (off_t)length)
+    return throw_errno(env, "unexpected size or type of", "mmstats file", EIO);
+  int flags = fcntl(fd, F_GETFL);
+  if (flags < 0 || (flags & O_ACCMODE) != O_RDWR)
+    return throw_errno(env, "not open for reading and writing:", "mmstats file", EBADF);
+  void *addr = mmap(data, length, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
+  if (addr == MAP_FAILED) return throw_errno(env, "cannot mmap", "mmstats file", errno);
+  return NULL;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"map", NULL, map_file, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sync", NULL, sync_mapping, NULL, NULL, NULL, napi_enumerable, NULL},
       {"unmap", NULL, unmap_mapping, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"remap", NULL, remap_mapping, NULL, NULL, NULL, napi_enumerable, NULL},
       {"gettid", NULL, get_tid, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   CHECK(env, napi_define_properties(env, exports, sizeof props / sizeof props[0], props));

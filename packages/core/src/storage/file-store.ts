@@ -1,4 +1,4 @@
-import { lstatSync } from 'node:fs';
+import { lstatSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { MetricsError } from '../errors.js';
 import type { Cell } from '../file-format/cell.js';
@@ -147,18 +147,7 @@ export class FileStore implements Store {
    * else reports: counted once and logged once.
    */
   status(): StorageStatus {
-    if (!this.closed) {
-      const lost = this.watch.newlyLost();
-      if (lost.length > 0) {
-        this.errorCount += lost.length;
-        this.warn(
-          'lost',
-          `the mmstats file ${lost.join(', ')} was removed or replaced while this process was writing it. ` +
-            "This process's /metrics still serves every value, from memory, but other processes and mmstats readers no longer see them. " +
-            'Fix: keep tmp cleaners and deploys away from that directory (storage.directory or MMSTATS_PATH); the file comes back when the process restarts.',
-        );
-      }
-    }
+    this.checkFiles();
     const live =
       !this.closed &&
       this.memory === undefined &&
@@ -166,6 +155,55 @@ export class FileStore implements Store {
       !this.writeFailing &&
       !this.watch.anyLost;
     return { errors: this.errorCount, live, memoryOnlyFields: this.labelTooLong };
+  }
+
+  /**
+   * Notices files removed or replaced under us (counted, logged once), then writes them again
+   * where it can, with every value of now: at each scrape and each interval, so readers get this
+   * process back soon after a tmp cleaner or a redeploy took its files (or the whole directory).
+   * Not once fields live in process memory only: a file then would silently lack them.
+   */
+  private checkFiles(): void {
+    if (this.closed) return;
+    const lost = this.watch.newlyLost();
+    if (lost.length > 0) {
+      this.errorCount += lost.length;
+      this.warn(
+        'lost',
+        `the mmstats file ${lost.join(', ')} was removed or replaced while this process was writing it. ` +
+          "This process's /metrics still serves every value, from memory; the file is written again, with every value, as soon as the directory takes it. " +
+          'Fix: keep tmp cleaners and deploys away from that directory (storage.directory or MMSTATS_PATH).',
+      );
+    }
+    if (this.watch.anyLost && this.memory === undefined) this.restoreLost();
+  }
+
+  private restoreLost(): void {
+    try {
+      this.restoreDirectory();
+    } catch {
+      // Not there yet, or not writable: the next look tries again.
+      return;
+    }
+    for (const file of this.open.all) {
+      if (!this.watch.isLost(file.path) || file.restore === undefined) continue;
+      try {
+        file.restore();
+        this.watch.restored(file.path);
+      } catch {
+        // A full disk, say: it stays lost, counted already, and is tried again.
+      }
+    }
+  }
+
+  /** The directory back where a cleaner removed it: it held our files, so it is no typo. */
+  private restoreDirectory(): void {
+    const { directory } = this.options;
+    if (this.options.privateDirectory) preparePrivateDirectory(directory);
+    else {
+      mkdirSync(directory, { recursive: true });
+      checkChosenDirectory(directory);
+    }
   }
 
   addPublisher(publish: () => void): void {
@@ -312,6 +350,7 @@ export class FileStore implements Store {
   /** What the timer does each interval: publish histograms, then write fallback files. */
   flush(): void {
     this.publish();
+    this.checkFiles();
     try {
       this.open.flush();
       this.writeFailing = false;

@@ -25,6 +25,12 @@ export interface ImageFile {
   /** Flushes, closes, and removes the file when `remove` is set. */
   close(remove: boolean): void;
   /**
+   * Writes the file again at its path, whole, with the values of now, after it was removed or
+   * replaced (a tmp cleaner, a deleted directory); later writes go to the new file. Absent where
+   * that cannot be done (an mmap binding built before it could).
+   */
+  restore?(): void;
+  /**
    * Only on a fallback file made with `writeThrough`: writes `segment.u8[start, end)` to the
    * file at the same offset now (nothing once closed).
    */
@@ -61,25 +67,7 @@ export function createImageFile(
 ): ImageFile {
   const image = new Segment(new ArrayBuffer(size));
   fill(image);
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${++tmpCounter}.tmp`);
-  // Read-write: the mapping needs it. O_NOFOLLOW|O_EXCL: never open something planted at `tmp`.
-  const fd = openSync(
-    tmp,
-    constants.O_CREAT | constants.O_EXCL | constants.O_RDWR | constants.O_NOFOLLOW,
-    mode,
-  );
-  try {
-    // The umask would narrow `mode`; the caller asked for exactly this (0600 unless widened).
-    fchmodSync(fd, mode);
-    writeAll(fd, image.u8, 0, size);
-    renameSync(tmp, path);
-  } catch (error) {
-    closeSync(fd);
-    try {
-      unlinkSync(tmp);
-    } catch {}
-    throw error;
-  }
+  let fd = writeWholeFile(path, image.u8, mode);
   const binding = forceFallback ? null : mmapBinding();
   if (binding !== null) {
     let buffer: ArrayBuffer | undefined;
@@ -91,6 +79,7 @@ export function createImageFile(
     if (buffer !== undefined) {
       closeSync(fd);
       const mapped = buffer;
+      const remap = binding.remap;
       return {
         path,
         segment: new Segment(mapped, image.used),
@@ -102,10 +91,23 @@ export function createImageFile(
         close(remove) {
           if (remove) removeQuietly(path);
         },
+        // The new file gets the mapping's bytes, then takes its place under the same pages: no
+        // write can fall in between, this thread being the only writer and this call synchronous.
+        restore:
+          remap === undefined
+            ? undefined
+            : () => {
+                const next = writeWholeFile(path, new Uint8Array(mapped), mode);
+                try {
+                  remap(mapped, next);
+                } finally {
+                  closeSync(next);
+                }
+              },
       };
     }
   }
-  if (options.writeThrough) return writeThroughFile(path, image, fd);
+  if (options.writeThrough) return writeThroughFile(path, image, fd, mode);
   let open = true;
   const mirror = new ImageMirror(image, (bytes, start, end) => writeAll(fd, bytes, start, end));
   const flush = () => {
@@ -130,11 +132,47 @@ export function createImageFile(
         if (remove) removeQuietly(path);
       }
     },
+    restore() {
+      if (!open) return;
+      // The whole image, flushed or not: the mirror's later writes only repeat bytes it has.
+      const next = writeWholeFile(path, image.u8, mode);
+      closeSync(fd);
+      fd = next;
+    },
   };
 }
 
+/**
+ * Writes `bytes` as a complete file at `path` through a temporary name that no reader glob
+ * matches (a leading dot, no `.mmstats` ending), renamed into place; returns its descriptor,
+ * open for reading and writing (a mapping needs both).
+ */
+function writeWholeFile(path: string, bytes: Uint8Array, mode: number): number {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${++tmpCounter}.tmp`);
+  // O_NOFOLLOW|O_EXCL: never open something planted at `tmp`.
+  const fd = openSync(
+    tmp,
+    constants.O_CREAT | constants.O_EXCL | constants.O_RDWR | constants.O_NOFOLLOW,
+    mode,
+  );
+  try {
+    // The umask would narrow `mode`; the caller asked for exactly this (0600 unless widened).
+    fchmodSync(fd, mode);
+    writeAll(fd, bytes, 0, bytes.byteLength);
+    renameSync(tmp, path);
+    return fd;
+  } catch (error) {
+    closeSync(fd);
+    try {
+      unlinkSync(tmp);
+    } catch {}
+    throw error;
+  }
+}
+
 /** A fallback file whose owner writes every change through itself (`ImageFileOptions.writeThrough`). */
-function writeThroughFile(path: string, image: Segment, fd: number): ImageFile {
+function writeThroughFile(path: string, image: Segment, first: number, mode: number): ImageFile {
+  let fd = first;
   let open = true;
   return {
     path,
@@ -152,6 +190,12 @@ function writeThroughFile(path: string, image: Segment, fd: number): ImageFile {
     },
     writeRange(start, end) {
       if (open) writeAll(fd, image.u8, start, end);
+    },
+    restore() {
+      if (!open) return;
+      const next = writeWholeFile(path, image.u8, mode);
+      closeSync(fd);
+      fd = next;
     },
   };
 }

@@ -5,6 +5,8 @@ export interface MmapBinding {
   map(fd: number, length: number): ArrayBuffer;
   sync(buffer: ArrayBuffer): void;
   unmap(buffer: ArrayBuffer): void;
+  /** Maps the file `fd` (same length) over `buffer`'s pages; absent in builds older than it. */
+  remap?(buffer: ArrayBuffer, fd: number): void;
   gettid(): number;
 }
 

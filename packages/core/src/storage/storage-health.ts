@@ -47,6 +47,17 @@ export class FileWatch {
     return lost;
   }
 
+  /** Whether `path` was reported lost and not written again since. */
+  isLost(path: string): boolean {
+    return this.gone.has(path);
+  }
+
+  /** `path` names our file again (written anew): watched as a new file. */
+  restored(path: string): void {
+    this.gone.delete(path);
+    this.remember(path);
+  }
+
   /** Some file we made is no longer readable under its name. */
   get anyLost(): boolean {
     return this.gone.size > 0;
