@@ -107,6 +107,13 @@ describe('under real PM2 (cluster mode, PM2_HOME in a temp directory)', () => {
     const apiPids = await onlinePids('api');
     expect(webPids).toHaveLength(2);
     expect(apiPids).toHaveLength(2);
+    // A response is counted just after its bytes left: the last one may be a moment behind.
+    await expect
+      .poll(async () => requestTotals((await request(web, '/metrics')).body))
+      .toEqual({ '/a 2XX': 3 });
+    await expect
+      .poll(async () => requestTotals((await request(api, '/metrics')).body))
+      .toEqual({ '/missing 4XX': 5 });
     for (let i = 0; i < 2; i++) {
       const webText = (await request(web, '/metrics')).body;
       const apiText = (await request(api, '/metrics')).body;
