@@ -32,6 +32,20 @@ static napi_value throw_errno(napi_env env, const char *what, const char *path, 
   return NULL;
 }
 
+// Whether `fd` is a regular file of exactly `length` bytes; throws (and says false) otherwise.
+static bool is_file_of_length(napi_env env, int fd, off_t length) {
+  struct stat st;
+  if (fstat(fd, &st) != 0) {
+    throw_errno(env, "cannot stat", "mmstats file", errno);
+    return false;
+  }
+  if (!S_ISREG(st.st_mode) || st.st_size != length) {
+    throw_errno(env, "unexpected size or type of", "mmstats file", EIO);
+    return false;
+  }
+  return true;
+}
+
 static void finalize_mapping(napi_env env, void *data, void *hint) {
   (void)env;
   size_t length = (size_t)(uintptr_t)hint;
@@ -55,10 +69,7 @@ static napi_value map_file(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, NULL, "mapping length must be positive");
     return NULL;
   }
-  struct stat st;
-  if (fstat(fd, &st) != 0) return throw_errno(env, "cannot stat", "mmstats file", errno);
-  if (!S_ISREG(st.st_mode) || st.st_size != (off_t)length)
-    return throw_errno(env, "unexpected size or type of", "mmstats file", EIO);
+  if (!is_file_of_length(env, fd, (off_t)length)) return NULL;
   void *addr = mmap(NULL, (size_t)length, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   if (addr == MAP_FAILED) return throw_errno(env, "cannot mmap", "mmstats file", errno);
   napi_value buffer;
@@ -141,10 +152,7 @@ static napi_value remap_mapping(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, NULL, "the mapping was already released");
     return NULL;
   }
-  struct stat st;
-  if (fstat(fd, &st) != 0) return throw_errno(env, "cannot stat", "mmstats file", errno);
-  if (!S_ISREG(st.st_mode) || st.st_size != (off_t)length)
-    return throw_errno(env, "unexpected size or type of", "mmstats file", EIO);
+  if (!is_file_of_length(env, fd, (off_t)length)) return NULL;
   int flags = fcntl(fd, F_GETFL);
   if (flags < 0 || (flags & O_ACCMODE) != O_RDWR)
     return throw_errno(env, "not open for reading and writing:", "mmstats file", EBADF);
