@@ -1,5 +1,5 @@
 import type { ConformanceRoutes } from '@mmstats/test-utils';
-import { slowStream } from '@mmstats/test-utils';
+import { baseUrl, listenOnLoopback, slowStream } from '@mmstats/test-utils';
 import type express from 'express';
 import { mmstats } from '../dist/index.js';
 
@@ -42,4 +42,10 @@ export function buildApp(
   api.use('/v1', v1);
   app.use('/api', api);
   return app;
+}
+
+/** `app` listening on 127.0.0.1: its base URL, and a close that drops kept-alive connections too. */
+export async function serve(app: Parameters<typeof listenOnLoopback>[0]) {
+  const running = await listenOnLoopback(app);
+  return { url: baseUrl(running.server), close: () => running.close() };
 }

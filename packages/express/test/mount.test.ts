@@ -1,11 +1,10 @@
-import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
 import { Registry } from '@mmstats/core';
 import { get } from '@mmstats/test-utils';
 import express5, { type Request } from 'express';
 import express4 from 'express4';
 import { describe, expect, it, vi } from 'vitest';
 import { mmstats } from '../dist/index.js';
+import { serve } from './app.js';
 
 /** `route` label values of http_requests_total, with their counts. */
 function routes(text: string): Record<string, number> {
@@ -20,19 +19,6 @@ for (const [name, express] of [
   ['Express 4', express4],
 ] as const) {
   describe(`mount parameters on ${name}`, () => {
-    async function serve(app: express5.Express) {
-      const server = app.listen(0, '127.0.0.1');
-      await once(server, 'listening');
-      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      return {
-        url,
-        close: () => {
-          server.closeAllConnections();
-          server.close();
-        },
-      };
-    }
-
     it('keeps the template of a mount path with parameters: /t/:tenant/orders/:orderId, not the tenant', async () => {
       const registry = new Registry({ storage: false });
       const app = express();

@@ -12,6 +12,7 @@ import {
   mmstatsFiles,
   request,
   requestTotals,
+  running,
   startCluster,
   stopCluster,
   tempDirectory,
@@ -26,15 +27,6 @@ beforeAll(() => {
   counting = bundleServer(root, 'counting-cluster');
 });
 afterAll(() => rmSync(root, { recursive: true, force: true, maxRetries: 20, retryDelay: 50 }));
-
-function running(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function scrape(port: number): Promise<string> {
   const { status, body } = await request(port, '/metrics');

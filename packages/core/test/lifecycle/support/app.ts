@@ -120,7 +120,8 @@ export async function stopCluster(child: Child, ms = 5000): Promise<void> {
   }
 }
 
-function running(pid: number): boolean {
+/** Whether a process with this PID exists: `kill(pid, 0)` succeeds. */
+export function running(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
