@@ -10,6 +10,7 @@ import { filesToFamilies, filesToFamiliesInSlices, PlacementCache } from './aggr
 import { type AppFiles, readAppFiles } from './app-files.js';
 import { foldIntoArchive } from './archive.js';
 import { findMmstatsFiles } from './discover.js';
+import { writerLiveness } from './liveness.js';
 import { type MmstatsField, type MmstatsFile, readMmstatsFile } from './reader.js';
 
 /**
@@ -25,17 +26,6 @@ export function siblingPattern(ownFile: string, pid: number = process.pid): stri
   const at = name.indexOf(`-${pid}-`);
   const glob = at < 0 ? '*.mmstats' : `${literal(name.slice(0, at))}-*.mmstats`;
   return join(literal(dirname(ownFile)), glob);
-}
-
-function alive(pid: number | undefined): boolean {
-  if (pid === undefined) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /**
@@ -189,7 +179,7 @@ export function clusterMetrics(registry: Registry): Pick<Registry, 'metrics' | '
           });
           if (read.ok) {
             files.push(read);
-            if (alive(read.pid)) live.add(read);
+            if (writerLiveness(read.pid) === 'alive') live.add(read);
           } else if (!read.reason.startsWith('no such file')) skipped.push(`${path}: ${read.reason}`);
           if (slicer.due(SLICE_ITEMS)) await slicer.pause();
         }
