@@ -5,7 +5,7 @@ import { Cell } from '../file-format/cell.js';
 import type { MetricConfiguration } from './contracts.js';
 import { type Labels, mergeLabels } from './labels.js';
 import { Metric } from './metric.js';
-import { stopwatch } from './stopwatch.js';
+import { timerRecording } from './stopwatch.js';
 import { invalidValue } from './validation.js';
 
 /** A bound gauge series; like CounterChild it is its own cell. */
@@ -45,12 +45,7 @@ export class GaugeChild extends Cell {
 
   /** Returns a function that sets the gauge to the seconds elapsed since now, and returns them. */
   startTimer(): () => number {
-    const elapsed = stopwatch();
-    return () => {
-      const seconds = elapsed();
-      this.setD(seconds);
-      return seconds;
-    };
+    return timerRecording((seconds) => this.setD(seconds));
   }
 
   get(): number {

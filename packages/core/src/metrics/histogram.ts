@@ -7,7 +7,7 @@ import type { MetricConfiguration } from './contracts.js';
 import { type Exemplar, ExemplarStore, exemplarLabelsFor } from './exemplars.js';
 import { type Labels, mergeLabels } from './labels.js';
 import { Metric } from './metric.js';
-import { stopwatch } from './stopwatch.js';
+import { stopwatch, timerRecording } from './stopwatch.js';
 import { invalidValue } from './validation.js';
 
 export interface HistogramConfiguration<L extends string = string> extends MetricConfiguration<L> {
@@ -65,12 +65,7 @@ export class HistogramChild {
 
   /** Returns a function that observes the seconds elapsed since now, and returns them. */
   startTimer(): () => number {
-    const elapsed = stopwatch();
-    return () => {
-      const seconds = elapsed();
-      this.observe(seconds);
-      return seconds;
-    };
+    return timerRecording((seconds) => this.observe(seconds));
   }
 
   getSum(): number {

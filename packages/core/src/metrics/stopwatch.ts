@@ -11,3 +11,14 @@ export function stopwatch(): () => number {
   const start = clock.now();
   return () => (clock.now() - start) / 1000;
 }
+
+/** prom-client's `startTimer()` of a bound child: the returned function records the seconds since now, and returns them. */
+export function timerRecording(record: (seconds: number) => void): () => number {
+  const clock = globalThis.performance;
+  const start = clock.now();
+  return () => {
+    const seconds = (clock.now() - start) / 1000;
+    record(seconds);
+    return seconds;
+  };
+}

@@ -7,7 +7,7 @@ import { formatBound } from './buckets.js';
 import type { MetricConfiguration, MetricJSON } from './contracts.js';
 import { type Labels, mergeLabels } from './labels.js';
 import { Metric } from './metric.js';
-import { stopwatch } from './stopwatch.js';
+import { timerRecording } from './stopwatch.js';
 import { QuantileWindow } from './summary-window.js';
 import { invalidValue } from './validation.js';
 
@@ -61,12 +61,7 @@ export class SummaryChild {
 
   /** Returns a function that observes the seconds elapsed since now, and returns them. */
   startTimer(): () => number {
-    const elapsed = stopwatch();
-    return () => {
-      const seconds = elapsed();
-      this.observe(seconds);
-      return seconds;
-    };
+    return timerRecording((seconds) => this.observe(seconds));
   }
 
   getSum(): number {
