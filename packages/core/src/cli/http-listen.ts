@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { CliIo } from './io.js';
+import { type CliIo, EXIT_FAILURE, EXIT_OK } from './io.js';
 
 /** A server a command started: its base URL and how to stop it. */
 export interface RunningServer {
@@ -103,4 +103,29 @@ export function closeServer(server: Server): Promise<void> {
     server.close(() => resolve());
     server.closeAllConnections();
   });
+}
+
+/**
+ * The end of `mmstats serve` and `mmstats web`: warns about an exposed host, starts the server
+ * (a port in use is reported, exit status 1), says where it is, and runs until SIGINT or SIGTERM.
+ */
+export async function runUntilSignal(
+  io: CliIo,
+  command: string,
+  host: string,
+  start: () => Promise<RunningServer>,
+  where: (url: string) => string,
+): Promise<number> {
+  warnIfExposed(io, command, host);
+  let running: RunningServer;
+  try {
+    running = await start();
+  } catch (error) {
+    io.stderr(`${(error as Error).message}\n`);
+    return EXIT_FAILURE;
+  }
+  io.stdout(`mmstats ${command}: ${where(running.url)}\n`);
+  await untilSignal(running.close).done;
+  io.stdout(`mmstats ${command}: stopped\n`);
+  return EXIT_OK;
 }

@@ -13,10 +13,9 @@ import {
   listen,
   listenAddress,
   type RunningServer,
-  untilSignal,
-  warnIfExposed,
+  runUntilSignal,
 } from './http-listen.js';
-import { type CliIo, EXIT_FAILURE, EXIT_OK } from './io.js';
+import { type CliIo, EXIT_FAILURE } from './io.js';
 import { healthFamilies } from './serve-health.js';
 import { checkTargets } from './targets.js';
 
@@ -187,24 +186,20 @@ export async function serve(argv: readonly string[], io: CliIo): Promise<number>
     io.stderr(`mmstats serve: ${targets}\n`);
     return EXIT_FAILURE;
   }
-  warnIfExposed(io, 'serve', address.host);
-  let running: RunningServer;
-  try {
-    running = await startServe({
-      listen: address,
-      ...targets,
-      path,
-      app: parsed.values.app as string | undefined,
-      auth,
-      env: io.env,
-      report: (line) => io.stderr(`mmstats serve: ${line}\n`),
-    });
-  } catch (error) {
-    io.stderr(`${(error as Error).message}\n`);
-    return EXIT_FAILURE;
-  }
-  io.stdout(`mmstats serve: metrics of ${targets.shown} at ${running.url}${path}\n`);
-  await untilSignal(running.close).done;
-  io.stdout('mmstats serve: stopped\n');
-  return EXIT_OK;
+  return runUntilSignal(
+    io,
+    'serve',
+    address.host,
+    () =>
+      startServe({
+        listen: address,
+        ...targets,
+        path,
+        app: parsed.values.app as string | undefined,
+        auth,
+        env: io.env,
+        report: (line) => io.stderr(`mmstats serve: ${line}\n`),
+      }),
+    (url) => `metrics of ${targets.shown} at ${url}${path}`,
+  );
 }

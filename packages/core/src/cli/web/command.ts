@@ -7,10 +7,9 @@ import {
   listen,
   listenAddress,
   type RunningServer,
-  untilSignal,
-  warnIfExposed,
+  runUntilSignal,
 } from '../http-listen.js';
-import { type CliIo, EXIT_FAILURE, EXIT_OK } from '../io.js';
+import { type CliIo, EXIT_FAILURE } from '../io.js';
 import { checkTargets } from '../targets.js';
 import { type Asset, loadAssets } from './assets.js';
 import { EventStream } from './events.js';
@@ -161,16 +160,11 @@ export async function web(argv: readonly string[], io: CliIo): Promise<number> {
     io.stderr(`mmstats web: ${targets}\n`);
     return EXIT_FAILURE;
   }
-  warnIfExposed(io, 'web', address.host);
-  let running: RunningServer;
-  try {
-    running = await startWeb({ listen: address, ...targets, env: io.env });
-  } catch (error) {
-    io.stderr(`${(error as Error).message}\n`);
-    return EXIT_FAILURE;
-  }
-  io.stdout(`mmstats web: ${targets.shown} at ${running.url}/\n`);
-  await untilSignal(running.close).done;
-  io.stdout('mmstats web: stopped\n');
-  return EXIT_OK;
+  return runUntilSignal(
+    io,
+    'web',
+    address.host,
+    () => startWeb({ listen: address, ...targets, env: io.env }),
+    (url) => `${targets.shown} at ${url}/`,
+  );
 }
