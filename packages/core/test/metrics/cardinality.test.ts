@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { instrumentHttp } from '../../src/http.js';
 import { Counter, Histogram, Registry } from '../../src/index.js';
+import { warningsWithCode } from '../support/warnings.js';
 
 /** Issue 19, "cardinality": a label-set limit per metric, an overflow series, a warning and a count. */
 const servers: Server[] = [];
@@ -13,20 +14,7 @@ afterEach(async () => {
   }
 });
 
-async function cardinalityWarnings(run: () => void | Promise<void>): Promise<string[]> {
-  const seen: string[] = [];
-  const listener = (warning: Error & { code?: string }) => {
-    if (warning.code === 'MMSTATS_CARDINALITY') seen.push(warning.message);
-  };
-  process.on('warning', listener);
-  try {
-    await run();
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  } finally {
-    process.off('warning', listener);
-  }
-  return seen;
-}
+const cardinalityWarnings = (run: () => void | Promise<void>) => warningsWithCode('MMSTATS_CARDINALITY', run);
 
 describe('cardinality limit', () => {
   it('no cap: past 2,000 label sets (the default), new ones fold into one __overflow__ series', async () => {

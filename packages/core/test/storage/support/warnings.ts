@@ -1,21 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { warningsWithCode } from '../../support/warnings.js';
 
-/** Collects the MMSTATS_STORAGE warnings emitted while `run` runs (they arrive on a later tick). */
-export async function storageWarnings(run: () => void | Promise<void>): Promise<string[]> {
-  const seen: string[] = [];
-  const listener = (warning: Error & { code?: string }) => {
-    if (warning.code === 'MMSTATS_STORAGE') seen.push(warning.message);
-  };
-  process.on('warning', listener);
-  try {
-    await run();
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  } finally {
-    process.off('warning', listener);
-  }
-  return seen;
+/** Collects the MMSTATS_STORAGE warnings emitted while `run` runs. */
+export function storageWarnings(run: () => void | Promise<void>): Promise<string[]> {
+  return warningsWithCode('MMSTATS_STORAGE', run);
 }
 
 /** mkdtemp directories, removed by `cleanup()` (call it in afterEach/afterAll). */
