@@ -2,7 +2,14 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { freePort, type RunningProcess, startProgram, toolAvailable, waitFor } from '@mmstats/test-utils';
+import {
+  freePort,
+  type RunningProcess,
+  startProgram,
+  startPrometheus,
+  toolAvailable,
+  waitFor,
+} from '@mmstats/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import {
@@ -230,17 +237,7 @@ describe.skipIf(!toolAvailable('prometheus'))(
           scrape.static_configs = [{ targets: [new URL(apps.get(scrape.job_name)!.base).host] }];
         }
         writeFileSync(join(dir, 'prometheus.yml'), stringify(config));
-        const port = await freePort();
-        api = `http://127.0.0.1:${port}`;
-        prometheus = await startProgram(
-          'prometheus',
-          [
-            `--config.file=${join(dir, 'prometheus.yml')}`,
-            `--storage.tsdb.path=${join(dir, 'data')}`,
-            `--web.listen-address=127.0.0.1:${port}`,
-          ],
-          `${api}/-/ready`,
-        );
+        ({ program: prometheus, api } = await startPrometheus(dir));
         await waitFor(
           async () => {
             const body = (await (await fetch(`${api}/api/v1/targets`)).json()) as {

@@ -22,7 +22,7 @@ export {
 } from './conformance-http.js';
 export { checkExampleRoutes } from './example-routes.js';
 export { runHostileRequests } from './hostile.js';
-export { freePort, type RunningProcess, startProgram, waitFor } from './processes.js';
+export { freePort, type RunningProcess, startProgram, startPrometheus, waitFor } from './processes.js';
 export { type PromtoolResult, promtoolCheckMetrics } from './promtool.js';
 export { hostileTargets, type RawResponse, rawGet, rawRequest, seeded } from './raw-http.js';
 export { toolAvailable } from './tools.js';

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 
 /** A port that was free a moment ago on 127.0.0.1 (for programs that cannot take port 0). */
 export function freePort(): Promise<number> {
@@ -61,6 +62,29 @@ export async function startProgram(
   }
   await stop();
   throw new Error(`${command} did not become ready at ${readyUrl} within ${timeoutMs} ms:\n${log}`);
+}
+
+/**
+ * The real Prometheus on a free 127.0.0.1 port, reading `directory/prometheus.yml` and keeping its
+ * data in `directory/data`, once it says it is ready; `api` is its base URL.
+ */
+export async function startPrometheus(
+  directory: string,
+  timeoutMs?: number,
+): Promise<{ program: RunningProcess; api: string }> {
+  const port = await freePort();
+  const api = `http://127.0.0.1:${port}`;
+  const program = await startProgram(
+    'prometheus',
+    [
+      `--config.file=${join(directory, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(directory, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+    ],
+    `${api}/-/ready`,
+    timeoutMs,
+  );
+  return { program, api };
 }
 
 /** Polls `probe` until it returns a value other than undefined, for at most `timeoutMs`. */

@@ -2,7 +2,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, type RunningProcess, startProgram, toolAvailable, waitFor } from '@mmstats/test-utils';
+import {
+  freePort,
+  type RunningProcess,
+  startProgram,
+  startPrometheus,
+  toolAvailable,
+  waitFor,
+} from '@mmstats/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // Two example apps write their files into one directory, `mmstats serve` exports them, and the
@@ -50,19 +57,9 @@ describe.skipIf(!toolAvailable('prometheus'))('mmstats serve scraped by a real P
       `global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n` +
         `  - job_name: mmstats\n    static_configs: [{ targets: ['127.0.0.1:${servePort}'] }]\n`,
     );
-    const port = await freePort();
-    api = `http://127.0.0.1:${port}`;
-    running.push(
-      await startProgram(
-        'prometheus',
-        [
-          `--config.file=${join(dir, 'prometheus.yml')}`,
-          `--storage.tsdb.path=${join(dir, 'data')}`,
-          `--web.listen-address=127.0.0.1:${port}`,
-        ],
-        `${api}/-/ready`,
-      ),
-    );
+    const prometheus = await startPrometheus(dir);
+    api = prometheus.api;
+    running.push(prometheus.program);
   }, 60_000);
 
   afterAll(async () => {

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, type RunningProcess, startProgram, toolAvailable, waitFor } from '@mmstats/test-utils';
+import { type RunningProcess, startPrometheus, toolAvailable, waitFor } from '@mmstats/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { negotiate } from '../../src/http.js';
 import { Counter, Gauge, Histogram, Registry } from '../../src/index.js';
@@ -55,17 +55,7 @@ describe.skipIf(!toolAvailable('prometheus'))('a real Prometheus server scraping
         `  - job_name: negotiated\n    static_configs: [{ targets: ['${target}'] }]\n` +
         `  - job_name: text\n    metrics_path: /metrics-text\n    static_configs: [{ targets: ['${target}'] }]\n`,
     );
-    const port = await freePort();
-    api = `http://127.0.0.1:${port}`;
-    prometheus = await startProgram(
-      'prometheus',
-      [
-        `--config.file=${join(dir, 'prometheus.yml')}`,
-        `--storage.tsdb.path=${join(dir, 'data')}`,
-        `--web.listen-address=127.0.0.1:${port}`,
-      ],
-      `${api}/-/ready`,
-    );
+    ({ program: prometheus, api } = await startPrometheus(dir));
   }, 40_000);
 
   afterAll(async () => {
