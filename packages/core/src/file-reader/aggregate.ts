@@ -3,6 +3,7 @@ import type { FamilySnapshot, MetricType, Sample } from '../exposition/model.js'
 import { type ExpositionFormat, renderExposition } from '../exposition/render.js';
 import { SLICE_ITEMS, Slicer } from '../exposition/slicer.js';
 import { type ParsedFieldLabel, parseFieldLabel, renderPairs } from '../file-format/field-label.js';
+import { aggregators } from '../metrics/aggregators.js';
 import { DEFAULT_LABELS_FIELD, type DefaultLabels, defaultLabelsOfField } from '../metrics/default-labels.js';
 import { escapeLabelValue } from '../metrics/labels.js';
 import { METRIC_NAME } from '../metrics/validation.js';
@@ -19,8 +20,9 @@ interface Meta {
   aggregator?: GaugeAggregator;
 }
 
-type GaugeAggregator = 'sum' | 'first' | 'min' | 'max' | 'average' | 'omit';
-const GAUGE_AGGREGATORS: ReadonlySet<string> = new Set(['sum', 'first', 'min', 'max', 'average', 'omit']);
+/** prom-client's aggregators, which a gauge's metadata may name. */
+type GaugeAggregator = keyof typeof aggregators;
+const GAUGE_AGGREGATORS: ReadonlySet<string> = new Set(Object.keys(aggregators));
 
 interface Family {
   name: string;
