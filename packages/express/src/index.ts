@@ -28,6 +28,8 @@ interface RouteInfo {
    * which cost nothing more.
    */
   mounts: ReturnType<typeof parameterMounts> | undefined;
+  /** While `mounts` is not found: the sub-app mounts alone (see subAppMounts), found once. */
+  subApps: ReturnType<typeof subAppMounts> | undefined;
 }
 
 const routeInfos = new WeakMap<object, RouteInfo>();
@@ -45,6 +47,7 @@ function routeInfo(route: RouteLike): RouteInfo {
       base: '',
       full: path,
       mounts: undefined,
+      subApps: undefined,
     };
     routeInfos.set(route, info);
   }
@@ -104,7 +107,8 @@ function routeOf(req: Request, home: unknown): string | undefined {
     info.base = base;
     info.mounts ??= parameterMounts(home, read(req, 'app'), route);
     // `/t/acme` back to `/t/:tenant`, so tenants do not become series of their own.
-    const template = mountTemplate(info.mounts ?? subAppMounts(home), base);
+    if (info.mounts === undefined) info.subApps ??= subAppMounts(home);
+    const template = mountTemplate(info.mounts ?? info.subApps ?? [], base);
     info.full = (template ?? base) + info.path;
   }
   return info.full;
